@@ -1,0 +1,107 @@
+"""Brand changes; each re-evaluates the brand's campaigns before it commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from brands.models import Brand
+from campaigns.models import Campaign
+from campaigns.rules import Status
+from campaigns.services import UNSET, ReconcileResult, _clean_budget, lock_brands, reevaluate
+from core.actors import Actor
+from core.exceptions import ConflictError
+
+
+def brand_create(
+    *,
+    name: str,
+    timezone: str = "UTC",
+    currency: str = "USD",
+    daily_budget: object = None,
+    monthly_budget: object = None,
+    is_active: bool = True,
+) -> Brand:
+    brand = Brand(
+        name=name,
+        timezone=timezone,
+        currency=currency,
+        daily_budget=_clean_budget(daily_budget, "daily_budget"),
+        monthly_budget=_clean_budget(monthly_budget, "monthly_budget"),
+        is_active=is_active,
+    )
+    brand.full_clean()
+    brand.save()
+    return brand
+
+
+def brand_update(
+    *,
+    brand_id: int,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    name: str = UNSET,
+    timezone: str = UNSET,
+    currency: str = UNSET,
+    daily_budget: object = UNSET,
+    monthly_budget: object = UNSET,
+    is_active: bool = UNSET,
+) -> Brand:
+    """Change a brand and re-evaluate its campaigns at once.
+
+    Raising a budget (or reactivating the brand) resumes what it had stopped; lowering
+    it (or deactivating) pauses every campaign it now stops.
+    """
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("name", name),
+            ("timezone", timezone),
+            ("currency", currency),
+            ("is_active", is_active),
+        )
+        if value is not UNSET
+    }
+    for key, value in (("daily_budget", daily_budget), ("monthly_budget", monthly_budget)):
+        if value is not UNSET:
+            changes[key] = _clean_budget(value, key)
+    with transaction.atomic():
+        if not lock_brands([brand_id]):
+            raise Brand.DoesNotExist(f"Brand {brand_id} does not exist.")
+        brand = Brand.objects.get(pk=brand_id)
+        for key, value in changes.items():
+            setattr(brand, key, value)
+        brand.full_clean()
+        brand.save()
+        brand_reevaluate(brand_id=brand.pk, actor=actor, moment=moment)
+    return brand
+
+
+def brand_reevaluate(
+    *, brand_id: int, actor: Actor | None = None, moment: dt.datetime | None = None
+) -> ReconcileResult:
+    return reevaluate(
+        Campaign.objects.filter(brand_id=brand_id, status=Status.ACTIVE), actor=actor, moment=moment
+    )
+
+
+def brand_set_active(*, brand_id: int, is_active: bool, actor: Actor | None = None) -> Brand:
+    return brand_update(brand_id=brand_id, is_active=is_active, actor=actor)
+
+
+def brand_delete(*, brand_id: int) -> None:
+    """Delete a brand that has no spend; with spend history, deactivate it instead."""
+    from spending.models import Spend
+
+    with transaction.atomic():
+        if not lock_brands([brand_id]):
+            raise Brand.DoesNotExist(f"Brand {brand_id} does not exist.")
+        if Spend.objects.filter(brand_id=brand_id).exists():
+            raise ConflictError(
+                "This brand has recorded spend; deactivate it instead of deleting it.",
+                code="has_spend",
+            )
+        Campaign.objects.filter(brand_id=brand_id).delete()
+        Brand.objects.filter(pk=brand_id).delete()

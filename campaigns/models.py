@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+
+from campaigns.rules import PauseReason, Status
+from core.models import TimeStampedModel
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+if TYPE_CHECKING:
+    from campaigns.rules import Decision
+    from core.actors import Actor
+
+
+class Campaign(TimeStampedModel):
+    """A campaign of a brand.
+
+    ``status`` is what a person wants; ``is_active`` is whether it serves right now and
+    is written only by the service layer; ``pause_reason`` says why a campaign whose
+    status is ``active`` does not serve.
+    """
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    is_active = models.BooleanField(default=False, editable=False)
+    pause_reason = models.CharField(
+        max_length=32, choices=PauseReason.choices, blank=True, default="", editable=False
+    )
+    daily_budget = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Empty means no campaign daily cap (the brand's caps still apply).",
+    )
+    monthly_budget = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Empty means no campaign monthly cap (the brand's caps still apply).",
+    )
+    dayparting_schedule = models.ForeignKey(
+        "scheduling.DaypartingSchedule",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+    )
+
+    class Meta:
+        ordering = ["brand_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="campaign_name_unique_per_brand"),
+            models.CheckConstraint(
+                condition=models.Q(is_active=False) | models.Q(status=Status.ACTIVE),
+                name="campaign_serves_only_when_status_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pause_reason="") | models.Q(status=Status.ACTIVE, is_active=False),
+                name="campaign_pause_reason_only_when_stopped_by_system",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(daily_budget__isnull=True) | models.Q(daily_budget__gte=0),
+                name="campaign_daily_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_budget__isnull=True) | models.Q(monthly_budget__gte=0),
+                name="campaign_monthly_budget_not_negative",
+            ),
+        ]
+        indexes = [
+            # The sweeps walk campaigns whose status is active in primary-key order.
+            models.Index(
+                fields=["id"], name="campaign_status_active_idx", condition=models.Q(status="active")
+            ),
+            models.Index(fields=["brand", "status"], name="campaign_brand_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- Spend and budget (names from the source documents) ---------------------------
+
+    def local_today(self, moment: dt.datetime | None = None) -> dt.date:
+        return self.brand.local_today(moment)
+
+    def get_daily_spend(self, day: dt.date | None = None) -> Decimal:
+        from spending.selectors import campaign_day_spend
+
+        return campaign_day_spend(campaign=self, day=day or self.local_today())
+
+    def get_monthly_spend(self, day: dt.date | None = None) -> Decimal:
+        from spending.selectors import campaign_month_spend
+
+        return campaign_month_spend(campaign=self, day=day or self.local_today())
+
+    def get_daily_budget_limit(self) -> Decimal | None:
+        """The campaign's own daily cap, or ``None`` for none."""
+        return self.daily_budget
+
+    def get_monthly_budget_limit(self) -> Decimal | None:
+        return self.monthly_budget
+
+    def get_daily_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
+        from core.budgets import remaining
+
+        return remaining(self.daily_budget, self.get_daily_spend(day))
+
+    def get_monthly_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
+        from core.budgets import remaining
+
+        return remaining(self.monthly_budget, self.get_monthly_spend(day))
+
+    def has_daily_budget_available(self, day: dt.date | None = None) -> bool:
+        from core.budgets import is_available
+
+        return is_available(self.daily_budget, self.get_daily_spend(day))
+
+    def has_monthly_budget_available(self, day: dt.date | None = None) -> bool:
+        from core.budgets import is_available
+
+        return is_available(self.monthly_budget, self.get_monthly_spend(day))
+
+    # --- The serving rule ---------------------------------------------------------------
+
+    def decide(self, moment: dt.datetime | None = None) -> Decision:
+        """The serving decision at ``moment`` (default: now), from the pure rule."""
+        from campaigns.selectors import campaign_decision
+
+        return campaign_decision(campaign=self, moment=moment)
+
+    def is_within_dayparting_schedule(self, moment: dt.datetime | None = None) -> bool:
+        from core.timeutils import now
+
+        schedule = self.dayparting_schedule
+        if schedule is None:
+            return True
+        return schedule.is_currently_active(moment or now(), brand_timezone=self.brand.timezone)
+
+    def can_be_activated(self, moment: dt.datetime | None = None) -> bool:
+        """Whether the campaign would serve at ``moment`` if its status were ``active``."""
+        from campaigns.selectors import campaign_blocking_reasons
+
+        return not campaign_blocking_reasons(campaign=self, moment=moment)
+
+    def should_be_paused(self, moment: dt.datetime | None = None) -> bool:
+        """Whether it serves now but the rule says it must not."""
+        return self.is_active and not self.decide(moment).serves
+
+    def activate(self, *, actor: Actor | None = None, moment: dt.datetime | None = None) -> bool:
+        """Set status ``active`` (a person's intent) and evaluate; returns whether it serves."""
+        from campaigns.services import campaign_activate
+
+        campaign = campaign_activate(campaign_id=self.pk, actor=actor, moment=moment)
+        self.refresh_from_db()
+        return campaign.is_active
+
+    def pause(self, *, actor: Actor | None = None) -> bool:
+        """Set status ``paused`` (a person's pause); returns True once it is not serving."""
+        from campaigns.services import campaign_pause
+
+        campaign_pause(campaign_id=self.pk, actor=actor)
+        self.refresh_from_db()
+        return not self.is_active
+
+
+class CampaignEvent(models.Model):
+    """The audit trail: one row for every change of a campaign's state."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        SERVING_STARTED = "serving_started", "Started serving"
+        SERVING_STOPPED = "serving_stopped", "Stopped serving"
+        PAUSE_REASON_CHANGED = "pause_reason_changed", "Pause reason changed"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        BUDGET_CHANGED = "budget_changed", "Budget changed"
+        SCHEDULE_CHANGED = "schedule_changed", "Schedule changed"
+
+    class ActorKind(models.TextChoices):
+        USER = "user", "User"
+        TOKEN = "token", "API token"
+        SYSTEM = "system", "System job"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    from_value = models.JSONField(null=True, blank=True)
+    to_value = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_label = models.CharField(max_length=150)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["campaign", "-created_at"], name="event_campaign_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

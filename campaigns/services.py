@@ -1,0 +1,471 @@
+"""Every state change of a campaign, and the reconcile engine behind the periodic jobs.
+
+Concurrency contract: every write of a campaign's ``status``, ``is_active`` or
+``pause_reason`` happens while the transaction holds its brand's row lock
+(``SELECT ... FOR NO KEY UPDATE``), taken brand-first and in primary-key order. So
+evaluation and write of one brand never interleave with another writer's, each
+crossing of a budget yields exactly one pause, and lock order cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from brands.models import Brand
+from campaigns.alerts import ServingChange, notify_serving_changes
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import Decision, Status, evaluate
+from campaigns.selectors import build_snapshots, campaigns_for_evaluation
+from core.actors import Actor
+from core.timeutils import now
+
+UNSET: Any = object()
+
+
+@dataclass
+class ReconcileResult:
+    """Counts by outcome (and pauses by reason) of one evaluation pass."""
+
+    checked: int = 0
+    paused: Counter[str] = field(default_factory=Counter)
+    resumed: int = 0
+    reason_changed: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    changes: list[ServingChange] = field(default_factory=list, repr=False)
+
+    def merge(self, other: ReconcileResult) -> ReconcileResult:
+        self.checked += other.checked
+        self.paused.update(other.paused)
+        self.resumed += other.resumed
+        self.reason_changed += other.reason_changed
+        self.unchanged += other.unchanged
+        self.errors += other.errors
+        self.changes.extend(other.changes)
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "paused": dict(sorted(self.paused.items())),
+            "resumed": self.resumed,
+            "reason_changed": self.reason_changed,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+        }
+
+
+def _actor(actor: Actor | None) -> Actor:
+    return actor or Actor.system("system")
+
+
+def _event(
+    campaign: Campaign,
+    kind: str,
+    *,
+    actor: Actor,
+    from_value: Any = None,
+    to_value: Any = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> CampaignEvent:
+    event = CampaignEvent(
+        campaign_id=campaign.pk,
+        kind=kind,
+        from_value=from_value,
+        to_value=to_value,
+        reason=reason[:200],
+        actor_kind=actor.kind,
+        actor_label=actor.label[:150],
+        actor_user_id=actor.user_id,
+    )
+    if at is not None:
+        event.created_at = at
+    return event
+
+
+def lock_brands(brand_ids: Iterable[int]) -> list[int]:
+    """Lock brand rows in primary-key order (the first lock of every campaign write)."""
+    ids = sorted(set(brand_ids))
+    if not ids:
+        return []
+    return list(
+        Brand.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def apply_decisions(
+    campaigns: Sequence[Campaign],
+    decisions: dict[int, Decision],
+    *,
+    actor: Actor,
+    moment: dt.datetime,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Write only the differences between stored serving state and ``decisions``.
+
+    Two queries at most (one bulk update, one bulk insert of audit events); alerts go
+    out after commit. The caller holds the brand locks.
+    """
+    result = ReconcileResult(checked=len(campaigns))
+    changed: list[Campaign] = []
+    events: list[CampaignEvent] = []
+    for campaign in campaigns:
+        decision = decisions[campaign.pk]
+        new_reason = decision.pause_reason if campaign.status == Status.ACTIVE else ""
+        old = (campaign.is_active, campaign.pause_reason)
+        new = (decision.serves, new_reason)
+        if old == new:
+            result.unchanged += 1
+            continue
+        if decision.serves:
+            kind = CampaignEvent.Kind.SERVING_STARTED
+            result.resumed += 1
+        elif campaign.is_active:
+            kind = CampaignEvent.Kind.SERVING_STOPPED
+            result.paused[new_reason or campaign.status] += 1
+        else:
+            kind = CampaignEvent.Kind.PAUSE_REASON_CHANGED
+            result.reason_changed += 1
+        reasons = [reason.value for reason in decision.reasons]
+        events.append(
+            _event(
+                campaign,
+                kind,
+                actor=actor,
+                from_value={"is_active": old[0], "pause_reason": old[1] or None},
+                to_value={"is_active": new[0], "pause_reason": new[1] or None, "reasons": reasons},
+                reason=new_reason or ("all rules pass" if decision.serves else f"status {campaign.status}"),
+                at=moment if dry_run else None,
+            )
+        )
+        result.changes.append(
+            ServingChange(
+                campaign_id=campaign.pk,
+                brand_id=campaign.brand_id,
+                campaign_name=campaign.name,
+                kind=kind,
+                was_active=old[0],
+                is_active=new[0],
+                pause_reason=new[1],
+                reasons=tuple(reasons),
+                actor=actor.label,
+            )
+        )
+        campaign.is_active, campaign.pause_reason = new
+        changed.append(campaign)
+    if dry_run or not changed:
+        return result
+    stamp = timezone.now()
+    for campaign in changed:
+        campaign.updated_at = stamp
+    Campaign.objects.bulk_update(changed, ["is_active", "pause_reason", "updated_at"])
+    CampaignEvent.objects.bulk_create(events)
+    changes = list(result.changes)
+    transaction.on_commit(lambda: notify_serving_changes(changes))
+    return result
+
+
+def evaluate_campaigns(
+    campaigns: Sequence[Campaign],
+    *,
+    actor: Actor,
+    moment: dt.datetime,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Evaluate loaded campaigns (see ``campaigns_for_evaluation``) and apply the differences."""
+    snapshots = build_snapshots(campaigns, moment)
+    decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
+    return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
+
+
+def reevaluate(
+    queryset: QuerySet[Campaign],
+    *,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Lock the brands of the matching campaigns, then evaluate and apply, in one go.
+
+    For the bounded sets a person's change touches (one brand, one schedule's users);
+    sweeps over everything go through ``reconcile``.
+    """
+    moment = moment or now()
+    with transaction.atomic():
+        if not dry_run:
+            lock_brands(queryset.values_list("brand_id", flat=True).distinct().order_by())
+        campaigns = list(campaigns_for_evaluation(queryset).order_by("pk"))
+        return evaluate_campaigns(campaigns, actor=_actor(actor), moment=moment, dry_run=dry_run)
+
+
+def reconcile(
+    *,
+    moment: dt.datetime | None = None,
+    brand_ids: Sequence[int] | None = None,
+    campaign_ids: Sequence[int] | None = None,
+    min_pk: int | None = None,
+    max_pk: int | None = None,
+    batch_size: int | None = None,
+    actor: Actor | None = None,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Evaluate every campaign whose status is ``active`` and apply only the differences.
+
+    Walks campaigns in primary-key order in batches of ``batch_size``; each batch is its
+    own transaction with a fixed number of queries (ids, brand locks, campaigns, windows,
+    spend totals, one update, one insert), whatever the number of campaigns. ``min_pk``
+    and ``max_pk`` (inclusive) bound the walk so that a sweep can be split into chunks.
+    """
+    moment = moment or now()
+    actor = _actor(actor)
+    size = batch_size or settings.RECONCILE_BATCH_SIZE
+    base = Campaign.objects.filter(status=Status.ACTIVE)
+    if brand_ids is not None:
+        base = base.filter(brand_id__in=list(brand_ids))
+    if campaign_ids is not None:
+        base = base.filter(pk__in=list(campaign_ids))
+    if max_pk is not None:
+        base = base.filter(pk__lte=max_pk)
+    result = ReconcileResult()
+    cursor = (min_pk - 1) if min_pk is not None else None
+    while True:
+        page = base if cursor is None else base.filter(pk__gt=cursor)
+        rows = list(page.order_by("pk").values_list("pk", "brand_id")[:size])
+        if not rows:
+            break
+        cursor = rows[-1][0]
+        with transaction.atomic():
+            if not dry_run:
+                lock_brands(brand_id for _, brand_id in rows)
+            campaigns = list(
+                campaigns_for_evaluation(
+                    Campaign.objects.filter(pk__in=[pk for pk, _ in rows], status=Status.ACTIVE)
+                ).order_by("pk")
+            )
+            result.merge(evaluate_campaigns(campaigns, actor=actor, moment=moment, dry_run=dry_run))
+        if len(rows) < size:
+            break
+    return result
+
+
+# --- A person's changes ------------------------------------------------------------------
+
+
+def _clean_budget(value: object, field_name: str) -> Decimal | None:
+    from core.money import MoneyError, parse_amount
+
+    if value is None or value == "":
+        return None
+    try:
+        return parse_amount(value, allow_zero=True)
+    except MoneyError as error:
+        raise ValidationError({field_name: [str(error)]}) from None
+
+
+def _status_value(status: str) -> str:
+    if status not in Status.values:
+        raise ValidationError(
+            {"status": [f'"{status}" is not a valid status; use one of {", ".join(Status.values)}.']}
+        )
+    return status
+
+
+def campaign_create(
+    *,
+    brand_id: int,
+    name: str,
+    status: str = Status.DRAFT,
+    daily_budget: object = None,
+    monthly_budget: object = None,
+    dayparting_schedule_id: int | None = None,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+) -> Campaign:
+    """Create a campaign and decide at once whether it serves."""
+    actor = _actor(actor)
+    moment = moment or now()
+    with transaction.atomic():
+        if not lock_brands([brand_id]):
+            raise ValidationError({"brand": [f"Brand {brand_id} does not exist."]})
+        campaign = Campaign(
+            brand_id=brand_id,
+            name=name,
+            status=_status_value(status),
+            daily_budget=_clean_budget(daily_budget, "daily_budget"),
+            monthly_budget=_clean_budget(monthly_budget, "monthly_budget"),
+            dayparting_schedule_id=dayparting_schedule_id,
+        )
+        campaign.full_clean()
+        campaign.save()
+        CampaignEvent.objects.create(
+            **_event_fields(
+                campaign,
+                CampaignEvent.Kind.CREATED,
+                actor=actor,
+                to_value={
+                    "status": campaign.status,
+                    "daily_budget": _money(campaign.daily_budget),
+                    "monthly_budget": _money(campaign.monthly_budget),
+                    "dayparting_schedule": campaign.dayparting_schedule_id,
+                },
+            )
+        )
+        fresh = list(campaigns_for_evaluation(Campaign.objects.filter(pk=campaign.pk)))
+        evaluate_campaigns(fresh, actor=actor, moment=moment)
+        return fresh[0]
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _event_fields(campaign: Campaign, kind: str, **kwargs: Any) -> dict[str, Any]:
+    event = _event(campaign, kind, **kwargs)
+    return {
+        "campaign_id": event.campaign_id,
+        "kind": event.kind,
+        "from_value": event.from_value,
+        "to_value": event.to_value,
+        "reason": event.reason,
+        "actor_kind": event.actor_kind,
+        "actor_label": event.actor_label,
+        "actor_user_id": event.actor_user_id,
+    }
+
+
+def campaign_update(
+    *,
+    campaign_id: int,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    name: str = UNSET,
+    status: str = UNSET,
+    daily_budget: object = UNSET,
+    monthly_budget: object = UNSET,
+    dayparting_schedule_id: int | None = UNSET,
+    reason: str = "",
+) -> Campaign:
+    """Change what a person may change, audit each change, and re-evaluate at once.
+
+    Raising a budget resumes what it had stopped; lowering it pauses; a status other
+    than ``active`` stops serving with no system reason.
+    """
+    actor = _actor(actor)
+    moment = moment or now()
+    with transaction.atomic():
+        brand_id = Campaign.objects.filter(pk=campaign_id).values_list("brand_id", flat=True).first()
+        if brand_id is None:
+            raise Campaign.DoesNotExist(f"Campaign {campaign_id} does not exist.")
+        lock_brands([brand_id])
+        campaign = Campaign.objects.get(pk=campaign_id)
+        events: list[CampaignEvent] = []
+        if name is not UNSET:
+            campaign.name = name
+        if status is not UNSET and _status_value(status) != campaign.status:
+            events.append(
+                _event(
+                    campaign,
+                    CampaignEvent.Kind.STATUS_CHANGED,
+                    actor=actor,
+                    from_value=campaign.status,
+                    to_value=status,
+                    reason=reason,
+                )
+            )
+            campaign.status = status
+        budgets: dict[str, tuple[str | None, str | None]] = {}
+        for field_name, value in (("daily_budget", daily_budget), ("monthly_budget", monthly_budget)):
+            if value is UNSET:
+                continue
+            new_value = _clean_budget(value, field_name)
+            old_value = getattr(campaign, field_name)
+            if new_value != old_value:
+                budgets[field_name] = (_money(old_value), _money(new_value))
+                setattr(campaign, field_name, new_value)
+        if budgets:
+            events.append(
+                _event(
+                    campaign,
+                    CampaignEvent.Kind.BUDGET_CHANGED,
+                    actor=actor,
+                    from_value={k: v[0] for k, v in budgets.items()},
+                    to_value={k: v[1] for k, v in budgets.items()},
+                    reason=reason,
+                )
+            )
+        if dayparting_schedule_id is not UNSET and dayparting_schedule_id != campaign.dayparting_schedule_id:
+            events.append(
+                _event(
+                    campaign,
+                    CampaignEvent.Kind.SCHEDULE_CHANGED,
+                    actor=actor,
+                    from_value=campaign.dayparting_schedule_id,
+                    to_value=dayparting_schedule_id,
+                    reason=reason,
+                )
+            )
+            campaign.dayparting_schedule_id = dayparting_schedule_id
+        if campaign.status != Status.ACTIVE:
+            was_active = campaign.is_active
+            campaign.is_active = False
+            campaign.pause_reason = ""
+            if was_active:
+                events.append(
+                    _event(
+                        campaign,
+                        CampaignEvent.Kind.SERVING_STOPPED,
+                        actor=actor,
+                        from_value={"is_active": True, "pause_reason": None},
+                        to_value={"is_active": False, "pause_reason": None, "reasons": []},
+                        reason=f"status {campaign.status}",
+                    )
+                )
+        campaign.full_clean()
+        campaign.save()
+        CampaignEvent.objects.bulk_create(events)
+        fresh = list(campaigns_for_evaluation(Campaign.objects.filter(pk=campaign.pk)))
+        evaluate_campaigns(fresh, actor=actor, moment=moment)
+        return fresh[0]
+
+
+def campaign_activate(
+    *, campaign_id: int, actor: Actor | None = None, moment: dt.datetime | None = None
+) -> Campaign:
+    """A person sets status ``active``; the rule decides whether it serves now."""
+    return campaign_update(campaign_id=campaign_id, status=Status.ACTIVE, actor=actor, moment=moment)
+
+
+def campaign_pause(*, campaign_id: int, actor: Actor | None = None, reason: str = "") -> Campaign:
+    """A person's pause: status ``paused``. No job ever resumes it."""
+    return campaign_update(campaign_id=campaign_id, status=Status.PAUSED, actor=actor, reason=reason)
+
+
+def campaign_delete(*, campaign_id: int) -> None:
+    """Delete a campaign that has no spend (spend history is never lost)."""
+    from core.exceptions import ConflictError
+    from spending.models import Spend
+
+    with transaction.atomic():
+        campaign = Campaign.objects.get(pk=campaign_id)
+        lock_brands([campaign.brand_id])
+        if Spend.objects.filter(campaign_id=campaign_id).exists():
+            raise ConflictError(
+                "This campaign has recorded spend; archive it instead of deleting it.",
+                code="has_spend",
+            )
+        campaign.delete()

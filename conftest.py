@@ -1,0 +1,30 @@
+"""Test-wide rules: in CI every test that needs PostgreSQL runs against it, never skips."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def uses_postgres() -> bool:
+    return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not uses_postgres():
+        raise pytest.UsageError(
+            "CI=true but DATABASE_URL does not point at PostgreSQL: the suite must run against it."
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if uses_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

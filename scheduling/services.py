@@ -1,0 +1,143 @@
+"""Schedule changes; each re-evaluates the campaigns that use the schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from campaigns.models import Campaign
+from campaigns.rules import Status
+from campaigns.services import UNSET, reevaluate
+from core.actors import Actor
+from core.exceptions import ConflictError, NestedValidationError
+from scheduling.models import DaypartingSchedule, ScheduleWindow
+from scheduling.windows import days_to_mask
+
+MAX_WINDOWS = 50
+
+
+def _parse_time(value: Any, field: str, errors: dict[str, list[str]]) -> dt.time | None:
+    if isinstance(value, dt.time):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.time.fromisoformat(value)
+        except ValueError:
+            errors.setdefault(field, []).append("Enter a time as HH:MM (hours 00-23).")
+            return None
+    else:
+        errors.setdefault(field, []).append("Enter a time as HH:MM (hours 00-23).")
+        return None
+    if parsed.second or parsed.microsecond or parsed.tzinfo is not None:
+        errors.setdefault(field, []).append("Use whole minutes (HH:MM) without a time zone.")
+        return None
+    return parsed
+
+
+def _build_windows(windows: Sequence[Mapping[str, Any]]) -> list[ScheduleWindow]:
+    """Validate window specs (``days_of_week``, ``start_time``, ``end_time``) into rows."""
+    if not windows:
+        raise ValidationError({"windows": ["A schedule needs at least one window."]})
+    if len(windows) > MAX_WINDOWS:
+        raise ValidationError({"windows": [f"A schedule has at most {MAX_WINDOWS} windows."]})
+    built: list[ScheduleWindow] = []
+    all_errors: list[dict[str, list[str]]] = []
+    for spec in windows:
+        errors: dict[str, list[str]] = {}
+        days = spec.get("days_of_week")
+        mask = 0
+        if (
+            not isinstance(days, list | tuple)
+            or not days
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+        ):
+            errors["days_of_week"] = ["Give a non-empty list of weekdays, 0=Monday .. 6=Sunday."]
+        else:
+            try:
+                mask = days_to_mask(days)
+            except ValueError:
+                errors["days_of_week"] = ["Each weekday must be 0 (Monday) .. 6 (Sunday)."]
+        start = _parse_time(spec.get("start_time"), "start_time", errors)
+        end = _parse_time(spec.get("end_time"), "end_time", errors)
+        if start is not None and end is not None and start == end:
+            errors.setdefault("end_time", []).append(
+                "The end time must differ from the start time (use 00:00 for midnight)."
+            )
+        all_errors.append(errors)
+        if not errors and start is not None and end is not None:
+            built.append(ScheduleWindow(days_mask=mask, start_time=start, end_time=end))
+    if any(all_errors):
+        raise NestedValidationError("windows", all_errors)
+    return built
+
+
+def _reevaluate_users(schedule_id: int, actor: Actor | None, moment: dt.datetime | None) -> None:
+    reevaluate(
+        Campaign.objects.filter(dayparting_schedule_id=schedule_id, status=Status.ACTIVE),
+        actor=actor,
+        moment=moment,
+    )
+
+
+def schedule_create(
+    *,
+    name: str,
+    windows: Sequence[Mapping[str, Any]],
+    timezone: str = "",
+    is_active: bool = True,
+) -> DaypartingSchedule:
+    rows = _build_windows(windows)
+    with transaction.atomic():
+        schedule = DaypartingSchedule(name=name, timezone=timezone or "", is_active=is_active)
+        schedule.full_clean()
+        schedule.save()
+        for row in rows:
+            row.schedule = schedule
+        ScheduleWindow.objects.bulk_create(rows)
+    return schedule
+
+
+def schedule_update(
+    *,
+    schedule_id: int,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    name: str = UNSET,
+    timezone: str | None = UNSET,
+    is_active: bool = UNSET,
+    windows: Sequence[Mapping[str, Any]] = UNSET,
+) -> DaypartingSchedule:
+    """Change a schedule (``windows`` replaces them all) and re-evaluate its campaigns."""
+    rows = _build_windows(windows) if windows is not UNSET else None
+    with transaction.atomic():
+        schedule = DaypartingSchedule.objects.select_for_update().get(pk=schedule_id)
+        if name is not UNSET:
+            schedule.name = name
+        if timezone is not UNSET:
+            schedule.timezone = timezone or ""
+        if is_active is not UNSET:
+            schedule.is_active = is_active
+        schedule.full_clean()
+        schedule.save()
+        if rows is not None:
+            schedule.windows.all().delete()
+            for row in rows:
+                row.schedule = schedule
+            ScheduleWindow.objects.bulk_create(rows)
+        _reevaluate_users(schedule.pk, actor, moment)
+    return schedule
+
+
+def schedule_delete(*, schedule_id: int) -> None:
+    with transaction.atomic():
+        schedule = DaypartingSchedule.objects.select_for_update().get(pk=schedule_id)
+        if Campaign.objects.filter(dayparting_schedule_id=schedule_id).exists():
+            raise ConflictError(
+                "Campaigns use this schedule; detach them first or deactivate the schedule.",
+                code="in_use",
+            )
+        schedule.delete()

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from core.models import TimeStampedModel
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, TOTAL_MAX_DIGITS
+
+MANUAL_SOURCE = "manual"
+
+
+class Spend(TimeStampedModel):
+    """The append-only ledger of money a campaign spent.
+
+    Never edited: a correction is a new record. ``date`` is the brand's local calendar
+    date the money was spent on. ``external_id`` is an integration's idempotency key,
+    unique per ``source``. ``brand`` repeats ``campaign.brand`` so brand totals and the
+    brand rollup need no join.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="spends")
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="spends")
+    amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    date = models.DateField()
+    description = models.CharField(max_length=500, blank=True, default="")
+    source = models.CharField(max_length=64, default=MANUAL_SOURCE)
+    external_id = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="spend_amount_positive"),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="spend_external_id_unique_per_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "date"], name="spend_campaign_date_idx"),
+            models.Index(fields=["brand", "date"], name="spend_brand_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.date} ({self.campaign_id})"
+
+    # --- Totals around this record (names from the source documents) ------------------
+
+    def get_daily_total(self) -> Decimal:
+        """The campaign's total for this record's date."""
+        from spending.selectors import campaign_day_spend
+
+        return campaign_day_spend(campaign=self.campaign, day=self.date)
+
+    def get_monthly_total(self) -> Decimal:
+        """The campaign's total for this record's month up to and including its date."""
+        from spending.selectors import campaign_month_spend
+
+        return campaign_month_spend(campaign=self.campaign, day=self.date)
+
+    def get_brand_daily_total(self) -> Decimal:
+        from spending.selectors import brand_day_spend
+
+        return brand_day_spend(brand=self.brand, day=self.date)
+
+    def get_brand_monthly_total(self) -> Decimal:
+        from spending.selectors import brand_month_spend
+
+        return brand_month_spend(brand=self.brand, day=self.date)
+
+
+class CampaignDailySpend(models.Model):
+    """Rollup: a campaign's spend per local date, kept in the ledger insert's transaction."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "date"], name="campaign_daily_spend_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.date} {self.amount}"
+
+
+class BrandDailySpend(models.Model):
+    """Rollup: a brand's spend per local date, kept in the ledger insert's transaction."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "date"], name="brand_daily_spend_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} {self.date} {self.amount}"

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import PauseReason, Status
+from core.exceptions import ConflictError, NestedValidationError
+from core.tests.factories import make_brand, make_campaign
+from spending.models import BrandDailySpend, CampaignDailySpend, Spend
+from spending.services import SpendInput, spend_record, spend_record_many
+
+pytestmark = pytest.mark.django_db
+NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_spend_is_ledgered_and_rolled_up() -> None:
+    campaign = make_campaign()
+
+    outcome = spend_record(campaign_id=campaign.pk, amount="12.34")
+    spend_record(campaign_id=campaign.pk, amount=Decimal("0.66"))
+
+    assert outcome.created
+    assert outcome.spend.date == dt.date(2026, 11, 18)
+    assert Spend.objects.count() == 2
+    assert CampaignDailySpend.objects.get(campaign=campaign).amount == Decimal("13.00")
+    assert BrandDailySpend.objects.get(brand=campaign.brand).amount == Decimal("13.00")
+    assert campaign.get_daily_spend() == Decimal("13.00")
+    assert campaign.brand.get_monthly_spend() == Decimal("13.00")
+
+
+@time_machine.travel(NOON, tick=False)
+def test_crossing_the_campaign_daily_budget_pauses_in_the_same_transaction() -> None:
+    campaign = make_campaign(daily_budget=Decimal("50.00"))
+
+    first = spend_record(campaign_id=campaign.pk, amount="49.99")
+    second = spend_record(campaign_id=campaign.pk, amount="0.01")
+
+    assert first.campaign_state.is_active
+    assert not second.campaign_state.is_active
+    assert second.campaign_state.pause_reason == PauseReason.CAMPAIGN_DAILY_BUDGET
+    campaign.refresh_from_db()
+    assert (campaign.is_active, campaign.pause_reason, campaign.status) == (
+        False,
+        "campaign_daily_budget",
+        Status.ACTIVE,
+    )
+    stop = CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED)
+    assert stop.actor_kind == "system"
+    assert stop.reason == "campaign_daily_budget"
+
+
+@time_machine.travel(NOON, tick=False)
+def test_brand_cap_pauses_every_campaign_of_the_brand_only() -> None:
+    brand = make_brand(daily_budget=Decimal("100.00"))
+    spender, sibling = make_campaign(brand=brand), make_campaign(brand=brand)
+    other = make_campaign()
+
+    spend_record(campaign_id=spender.pk, amount="100.00")
+
+    assert list(Campaign.objects.filter(brand=brand).values_list("is_active", "pause_reason")) == [
+        (False, "brand_daily_budget"),
+        (False, "brand_daily_budget"),
+    ]
+    other.refresh_from_db()
+    assert other.is_active
+    assert sibling.pk != spender.pk
+
+
+@time_machine.travel(NOON, tick=False)
+def test_repeated_external_id_returns_the_original_and_writes_nothing() -> None:
+    campaign = make_campaign()
+    first = spend_record(campaign_id=campaign.pk, amount="5.00", source="gads", external_id="row-1")
+
+    again = spend_record(campaign_id=campaign.pk, amount="5.00", source="gads", external_id="row-1")
+
+    assert not again.created
+    assert again.spend.pk == first.spend.pk
+    assert Spend.objects.count() == 1
+    assert CampaignDailySpend.objects.get().amount == Decimal("5.00")
+    with pytest.raises(ConflictError):
+        spend_record(campaign_id=campaign.pk, amount="6.00", source="gads", external_id="row-1")
+    # The same external id under another source is another record.
+    spend_record(campaign_id=campaign.pk, amount="5.00", source="meta", external_id="row-1")
+    assert Spend.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0", "greater than zero"),
+        ("0.00", "greater than zero"),
+        ("-1.00", "negative"),
+        ("1.234", "2 decimal places"),
+        ("10000000000.00", "at most"),
+        ("abc", "valid number"),
+        ("NaN", "valid number"),
+        ("Infinity", "valid number"),
+        (1.5, "string or an integer"),
+        (None, "valid number"),
+        ("", "valid number"),
+    ],
+)
+@time_machine.travel(NOON, tick=False)
+def test_bad_amounts_are_refused_and_nothing_is_written(amount: object, message: str) -> None:
+    campaign = make_campaign(daily_budget=Decimal("1.00"))
+
+    with pytest.raises(ValidationError) as caught:
+        spend_record(campaign_id=campaign.pk, amount=amount)
+
+    assert message in caught.value.message_dict["amount"][0]
+    assert not Spend.objects.exists()
+    assert not CampaignDailySpend.objects.exists()
+    assert not BrandDailySpend.objects.exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_unknown_campaign_and_far_future_date_are_refused() -> None:
+    campaign = make_campaign()
+    with pytest.raises(ValidationError) as unknown:
+        spend_record(campaign_id=999_999, amount="1.00")
+    assert "campaign" in unknown.value.message_dict
+    with pytest.raises(ValidationError) as future:
+        spend_record(campaign_id=campaign.pk, amount="1.00", date=dt.date(2026, 11, 20))
+    assert "date" in future.value.message_dict
+    # One day ahead is allowed (an ETL in UTC reports "tomorrow" for brands west of it).
+    assert spend_record(campaign_id=campaign.pk, amount="1.00", date=dt.date(2026, 11, 19)).created
+    assert Spend.objects.count() == 1
+
+
+@time_machine.travel(NOON, tick=False)
+def test_bulk_is_all_or_nothing() -> None:
+    campaign = make_campaign()
+    items = [
+        SpendInput(campaign_id=campaign.pk, amount="1.00"),
+        SpendInput(campaign_id=campaign.pk, amount="-1.00"),
+        SpendInput(campaign_id=123456, amount="1.00"),
+    ]
+
+    with pytest.raises(NestedValidationError) as caught:
+        spend_record_many(items=items)
+
+    errors = caught.value.detail["spends"]
+    assert errors[0] == {}
+    assert "amount" in errors[1]
+    assert "campaign" in errors[2]
+    assert not Spend.objects.exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_spend_is_recorded_for_a_paused_campaign() -> None:
+    campaign = make_campaign(status=Status.PAUSED)
+
+    outcome = spend_record(campaign_id=campaign.pk, amount="3.00")
+
+    assert outcome.created
+    assert outcome.campaign_state.is_active is False
+    assert outcome.campaign_state.pause_reason == ""
