@@ -33,7 +33,7 @@ class ServingChange:
 
 def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
     for change in changes:
-        verb = "resumed" if change.is_active else ("paused" if change.was_active else "still paused")
+        verb = "resumed" if change.is_active else ("paused" if change.was_active else "not serving")
         logger.info(
             "campaign %s %s: %s",
             change.campaign_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -13,7 +13,7 @@ from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSna
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from core.timeutils import local_date, now
 from scheduling.windows import Window
-from spending.selectors import brand_period_totals, campaign_period_totals
+from spending.selectors import Totals, brand_period_totals, campaign_period_totals
 
 if TYPE_CHECKING:
     from brands.models import Brand
@@ -50,15 +50,22 @@ def _schedule_snapshot(campaign: Campaign, cache: dict[int, tuple[Window, ...]])
     return ScheduleSnapshot(windows=windows, timezone=schedule.effective_timezone(campaign.brand.timezone))
 
 
-def build_snapshots(campaigns: Iterable[Campaign], moment: dt.datetime) -> dict[int, CampaignSnapshot]:
+def build_snapshots(
+    campaigns: Iterable[Campaign],
+    moment: dt.datetime,
+    *,
+    brand_totals: Mapping[int, Totals] | None = None,
+) -> dict[int, CampaignSnapshot]:
     """Snapshots for campaigns whose brand and schedule (with windows) are loaded.
 
-    Two or three queries for spend totals per distinct local date, whatever the number
-    of campaigns.
+    One query for brand totals and one for campaign totals per distinct local date (at
+    most three dates at any moment), whatever the number of campaigns. ``brand_totals``
+    may be given by a caller that has just computed them.
     """
     campaigns = list(campaigns)
     brand_day = {c.brand_id: local_date(c.brand.timezone, moment) for c in campaigns}
-    brand_totals = brand_period_totals(brand_day)
+    if brand_totals is None or not brand_day.keys() <= brand_totals.keys():
+        brand_totals = brand_period_totals(brand_day)
     campaign_totals = campaign_period_totals({c.pk: brand_day[c.brand_id] for c in campaigns})
     windows_cache: dict[int, tuple[Window, ...]] = {}
     snapshots: dict[int, CampaignSnapshot] = {}

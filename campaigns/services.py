@@ -95,17 +95,17 @@ def _event(
     return event
 
 
-def lock_brands(brand_ids: Iterable[int]) -> list[int]:
-    """Lock brand rows in primary-key order (the first lock of every campaign write)."""
+def lock_brands(brand_ids: Iterable[int]) -> list[Brand]:
+    """Lock brand rows in primary-key order (the first lock of every campaign write).
+
+    ``FOR NO KEY UPDATE``: writers of one brand queue behind each other, while inserts
+    that merely reference the brand (its spends, new campaigns) are not blocked.
+    Returns the locked rows, read after the lock was granted.
+    """
     ids = sorted(set(brand_ids))
     if not ids:
         return []
-    return list(
-        Brand.objects.select_for_update(no_key=True)
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    return list(Brand.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
 
 
 def apply_decisions(
@@ -186,9 +186,14 @@ def evaluate_campaigns(
     actor: Actor,
     moment: dt.datetime,
     dry_run: bool = False,
+    brand_totals: dict[int, tuple[Decimal, Decimal]] | None = None,
 ) -> ReconcileResult:
-    """Evaluate loaded campaigns (see ``campaigns_for_evaluation``) and apply the differences."""
-    snapshots = build_snapshots(campaigns, moment)
+    """Evaluate loaded campaigns (see ``campaigns_for_evaluation``) and apply the differences.
+
+    ``brand_totals`` (day, month-to-date by brand id) may be passed when the caller has
+    just computed them, saving their query.
+    """
+    snapshots = build_snapshots(campaigns, moment, brand_totals=brand_totals)
     decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
     return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from brands.models import Brand
 from campaigns.models import Campaign
@@ -19,11 +20,12 @@ from campaigns.rules import Status
 from campaigns.selectors import campaigns_for_evaluation
 from campaigns.services import evaluate_campaigns, lock_brands
 from core.actors import Actor
+from core.budgets import is_available
 from core.exceptions import ConflictError, NestedValidationError
 from core.money import MoneyError, parse_amount
-from core.timeutils import local_date, now
+from core.timeutils import local_date, month_start, now
 from spending.models import MANUAL_SOURCE, BrandDailySpend, CampaignDailySpend, Spend
-from spending.selectors import brand_period_totals
+from spending.selectors import Totals, brand_period_totals
 
 EARLIEST_SPEND_DATE = dt.date(2000, 1, 1)
 MAX_BULK_RECORDS = 1000
@@ -177,41 +179,53 @@ def _upsert_rollups(rows: Iterable[Spend]) -> None:
             )
 
 
-def _affected(
-    brand_ids: set[int], campaign_ids: set[int], before: dict[int, tuple[str, ...]], moment: dt.datetime
-) -> list[Campaign]:
-    """Campaigns to re-evaluate after spend: the spent ones, and every campaign of a brand
-    whose own blocking reasons changed (its caps stop or free all of its campaigns)."""
-    after = _brand_reasons(brand_ids, moment)
-    changed_brands = [pk for pk in brand_ids if after.get(pk) != before.get(pk)]
-    queryset = Campaign.objects.filter(status=Status.ACTIVE)
-    if changed_brands:
-        from django.db.models import Q
-
-        queryset = queryset.filter(Q(pk__in=campaign_ids) | Q(brand_id__in=changed_brands))
-    else:
-        queryset = queryset.filter(pk__in=campaign_ids)
-    return list(campaigns_for_evaluation(queryset).order_by("pk"))
-
-
-def _brand_reasons(brand_ids: set[int], moment: dt.datetime) -> dict[int, tuple[str, ...]]:
-    """For each brand, which of its own caps are exhausted now (for change detection)."""
-    from core.budgets import is_available
-
-    brands = {b.pk: b for b in Brand.objects.filter(pk__in=brand_ids)}
-    totals = brand_period_totals({pk: local_date(b.timezone, moment) for pk, b in brands.items()})
-    reasons: dict[int, tuple[str, ...]] = {}
-    for pk, brand in brands.items():
-        day, month = totals[pk]
-        reasons[pk] = tuple(
-            name
-            for name, ok in (
-                ("monthly", is_available(brand.monthly_budget, month)),
-                ("daily", is_available(brand.daily_budget, day)),
-            )
-            if not ok
+def _exhausted_caps(brand: Brand, totals: Totals) -> tuple[str, ...]:
+    """Which of the brand's own caps the totals exhaust (for change detection)."""
+    day, month = totals
+    return tuple(
+        name
+        for name, budget, spent in (
+            ("monthly", brand.monthly_budget, month),
+            ("daily", brand.daily_budget, day),
         )
-    return reasons
+        if not is_available(budget, spent)
+    )
+
+
+def _totals_before(
+    after: dict[int, Totals], rows: Sequence[Spend], today: dict[int, dt.date]
+) -> dict[int, Totals]:
+    """Brand totals as they were before ``rows`` were added (no query needed)."""
+    before = dict(after)
+    for spend in rows:
+        day_total, month_total = before[spend.brand_id]
+        brand_today = today[spend.brand_id]
+        if spend.date == brand_today:
+            day_total -= spend.amount
+        if month_start(brand_today) <= spend.date <= brand_today:
+            month_total -= spend.amount
+        before[spend.brand_id] = (day_total, month_total)
+    return before
+
+
+def _evaluate_after_spend(
+    brands: dict[int, Brand], rows: Sequence[Spend], *, actor: Actor, moment: dt.datetime
+) -> list[Campaign]:
+    """Evaluate the spent campaigns, plus every campaign of a brand whose own exhausted
+    caps changed (its caps stop or free all of its campaigns); pause what must stop."""
+    today = {pk: local_date(brand.timezone, moment) for pk, brand in brands.items()}
+    after = brand_period_totals(today)
+    before = _totals_before(after, rows, today)
+    changed_brands = [
+        pk
+        for pk, brand in brands.items()
+        if _exhausted_caps(brand, after[pk]) != _exhausted_caps(brand, before[pk])
+    ]
+    spent = Q(pk__in={spend.campaign_id for spend in rows})
+    queryset = Campaign.objects.filter(spent | Q(brand_id__in=changed_brands) if changed_brands else spent)
+    campaigns = list(campaigns_for_evaluation(queryset.filter(status=Status.ACTIVE)).order_by("pk"))
+    evaluate_campaigns(campaigns, actor=actor, moment=moment, brand_totals=after)
+    return campaigns
 
 
 def _state(campaign_id: int, campaigns: Sequence[Campaign]) -> CampaignState:
@@ -291,47 +305,38 @@ def _same_input(a: _Valid, b: _Valid) -> bool:
 
 
 def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime) -> list[SpendOutcome]:
-    brand_ids = {record.campaign.brand_id for record in valid}
-    lock_brands(brand_ids)
-    keyed = [(r.source, r.external_id) for r in valid if r.external_id is not None]
+    brands = {brand.pk: brand for brand in lock_brands({record.campaign.brand_id for record in valid})}
     existing: dict[tuple[str, str], Spend] = {}
+    keyed = {(r.source, r.external_id) for r in valid if r.external_id is not None}
     if keyed:
-        from django.db.models import Q
-
-        condition = Q()
-        for source, external_id in set(keyed):
-            condition |= Q(source=source, external_id=external_id)
+        candidates = Spend.objects.filter(
+            source__in={source for source, _ in keyed}, external_id__in={key for _, key in keyed}
+        )
         existing = {
-            (s.source, s.external_id): s  # type: ignore[misc]
-            for s in Spend.objects.filter(condition)
+            (s.source, s.external_id): s
+            for s in candidates
+            if s.external_id is not None and (s.source, s.external_id) in keyed
         }
         for record in valid:
-            if record.external_id is None:
-                continue
-            stored = existing.get((record.source, record.external_id))
+            stored = existing.get((record.source, record.external_id or ""))
             if stored is not None and not _matches(stored, record):
                 raise ConflictError(
                     f"external_id {record.external_id!r} of source {record.source!r} was already "
                     f"used for spend {stored.pk} with a different body.",
                     field="external_id",
                 )
-    before = _brand_reasons(brand_ids, moment)
     new_rows: list[Spend] = []
     planned: list[tuple[Spend, bool]] = []
-    claimed: dict[tuple[str, str], Spend] = {}
     for record in valid:
         key = (record.source, record.external_id) if record.external_id is not None else None
         if key is not None and key in existing:
             planned.append((existing[key], False))
             continue
-        if key is not None and key in claimed:
-            planned.append((claimed[key], False))
-            continue
         spend = Spend(
             campaign_id=record.campaign.pk,
             brand_id=record.campaign.brand_id,
             amount=record.amount,
-            date=record.date or local_date(record.campaign.brand.timezone, moment),
+            date=record.date or local_date(brands[record.campaign.brand_id].timezone, moment),
             description=record.description,
             source=record.source,
             external_id=record.external_id,
@@ -339,7 +344,7 @@ def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime
         new_rows.append(spend)
         planned.append((spend, True))
         if key is not None:
-            claimed[key] = spend
+            existing[key] = spend  # a repeat within the request is the same record
     evaluated: list[Campaign] = []
     if new_rows:
         if len(new_rows) == 1:
@@ -347,8 +352,9 @@ def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime
         else:
             Spend.objects.bulk_create(new_rows)
         _upsert_rollups(new_rows)
-        evaluated = _affected(brand_ids, {s.campaign_id for s in new_rows}, before, moment)
-        evaluate_campaigns(evaluated, actor=Actor.system(f"{SPEND_ACTOR} by {actor.label}"), moment=moment)
+        evaluated = _evaluate_after_spend(
+            brands, new_rows, actor=Actor.system(f"{SPEND_ACTOR} by {actor.label}"), moment=moment
+        )
     states: dict[int, CampaignState] = {}
     outcomes = []
     for spend, created in planned:
