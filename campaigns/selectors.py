@@ -13,7 +13,7 @@ from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSna
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from core.timeutils import local_date, now
 from scheduling.windows import Window
-from spending.selectors import Totals, brand_period_totals, campaign_period_totals
+from spending.selectors import Totals, period_totals
 
 if TYPE_CHECKING:
     from brands.models import Brand
@@ -39,10 +39,14 @@ def campaign_events(*, campaign: Campaign) -> QuerySet[CampaignEvent]:
     return CampaignEvent.objects.filter(campaign_id=campaign.pk).select_related("actor_user")
 
 
-def _schedule_snapshot(campaign: Campaign, cache: dict[int, tuple[Window, ...]]) -> ScheduleSnapshot | None:
+def schedule_snapshot(
+    campaign: Campaign, cache: dict[int, tuple[Window, ...]] | None = None
+) -> ScheduleSnapshot | None:
+    """The rule's view of a campaign's schedule (``None``: none, or an inactive one)."""
     schedule = campaign.dayparting_schedule
     if schedule is None or not schedule.is_active:
         return None
+    cache = {} if cache is None else cache
     windows = cache.get(schedule.pk)
     if windows is None:
         windows = tuple(window.as_window() for window in schedule.windows.all())
@@ -55,18 +59,33 @@ def build_snapshots(
     moment: dt.datetime,
     *,
     brand_totals: Mapping[int, Totals] | None = None,
+    campaign_totals: Mapping[int, Totals] | None = None,
+    schedules: Mapping[int, ScheduleSnapshot | None] | None = None,
 ) -> dict[int, CampaignSnapshot]:
     """Snapshots for campaigns whose brand and schedule (with windows) are loaded.
 
-    One query for brand totals and one for campaign totals per distinct local date (at
-    most three dates at any moment), whatever the number of campaigns. ``brand_totals``
-    may be given by a caller that has just computed them.
+    One query for all spend totals, whatever the number of campaigns; none for the
+    totals a caller passes because it has just computed them. ``schedules`` may carry
+    ready schedule snapshots by campaign id (the record-spend path reads them itself).
     """
     campaigns = list(campaigns)
     brand_day = {c.brand_id: local_date(c.brand.timezone, moment) for c in campaigns}
-    if brand_totals is None or not brand_day.keys() <= brand_totals.keys():
-        brand_totals = brand_period_totals(brand_day)
-    campaign_totals = campaign_period_totals({c.pk: brand_day[c.brand_id] for c in campaigns})
+    campaign_day = {c.pk: brand_day[c.brand_id] for c in campaigns}
+    missing_brands = (
+        brand_day
+        if brand_totals is None
+        else {pk: day for pk, day in brand_day.items() if pk not in brand_totals}
+    )
+    missing_campaigns = (
+        campaign_day
+        if campaign_totals is None
+        else {pk: day for pk, day in campaign_day.items() if pk not in campaign_totals}
+    )
+    fetched_brands, fetched_campaigns = period_totals(
+        brand_days=missing_brands, campaign_days=missing_campaigns
+    )
+    brand_totals = {**(brand_totals or {}), **fetched_brands}
+    campaign_totals = {**(campaign_totals or {}), **fetched_campaigns}
     windows_cache: dict[int, tuple[Window, ...]] = {}
     snapshots: dict[int, CampaignSnapshot] = {}
     for campaign in campaigns:
@@ -84,7 +103,11 @@ def build_snapshots(
             monthly_budget=campaign.monthly_budget,
             day_spend=day_spend,
             month_spend=month_spend,
-            schedule=_schedule_snapshot(campaign, windows_cache),
+            schedule=(
+                schedules[campaign.pk]
+                if schedules is not None and campaign.pk in schedules
+                else schedule_snapshot(campaign, windows_cache)
+            ),
         )
     return snapshots
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from brands.models import Brand
 from campaigns.alerts import ServingChange, notify_serving_changes
 from campaigns.models import Campaign, CampaignEvent
-from campaigns.rules import Decision, Status, evaluate
+from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
 from campaigns.selectors import build_snapshots, campaigns_for_evaluation
 from core.actors import Actor
 from core.timeutils import now
@@ -108,6 +108,18 @@ def lock_brands(brand_ids: Iterable[int]) -> list[Brand]:
     return list(Brand.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
 
 
+def lock_brands_of_campaigns(campaign_ids: Iterable[int]) -> list[Brand]:
+    """``lock_brands`` for the brands of these campaigns, found in the same query."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return []
+    return list(
+        Brand.objects.select_for_update(no_key=True)
+        .filter(pk__in=Campaign.objects.filter(pk__in=ids).values("brand_id"))
+        .order_by("pk")
+    )
+
+
 def apply_decisions(
     campaigns: Sequence[Campaign],
     decisions: dict[int, Decision],
@@ -187,13 +199,17 @@ def evaluate_campaigns(
     moment: dt.datetime,
     dry_run: bool = False,
     brand_totals: dict[int, tuple[Decimal, Decimal]] | None = None,
+    campaign_totals: dict[int, tuple[Decimal, Decimal]] | None = None,
+    schedules: dict[int, ScheduleSnapshot | None] | None = None,
 ) -> ReconcileResult:
     """Evaluate loaded campaigns (see ``campaigns_for_evaluation``) and apply the differences.
 
-    ``brand_totals`` (day, month-to-date by brand id) may be passed when the caller has
-    just computed them, saving their query.
+    Totals (day, month-to-date by id) and schedule snapshots may be passed when the
+    caller has just read them, saving their queries.
     """
-    snapshots = build_snapshots(campaigns, moment, brand_totals=brand_totals)
+    snapshots = build_snapshots(
+        campaigns, moment, brand_totals=brand_totals, campaign_totals=campaign_totals, schedules=schedules
+    )
     decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
     return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
 

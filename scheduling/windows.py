@@ -63,6 +63,10 @@ class Window:
     def from_times(cls, days: Iterable[int], start: dt.time, end: dt.time) -> Window:
         return cls(days_to_mask(days), time_to_minute(start), time_to_minute(end))
 
+    @classmethod
+    def from_mask(cls, days_mask: int, start: dt.time, end: dt.time) -> Window:
+        return cls(days_mask, time_to_minute(start), time_to_minute(end))
+
     @property
     def is_overnight(self) -> bool:
         return self.end_minute != 0 and self.start_minute > self.end_minute

@@ -12,20 +12,21 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.utils import timezone
 
 from brands.models import Brand
 from campaigns.models import Campaign
-from campaigns.rules import Status
-from campaigns.selectors import campaigns_for_evaluation
-from campaigns.services import evaluate_campaigns, lock_brands
+from campaigns.rules import ScheduleSnapshot, Status
+from campaigns.selectors import campaigns_for_evaluation, schedule_snapshot
+from campaigns.services import evaluate_campaigns, lock_brands_of_campaigns
 from core.actors import Actor
 from core.budgets import is_available
 from core.exceptions import ConflictError, NestedValidationError
 from core.money import MoneyError, parse_amount
 from core.timeutils import local_date, month_start, now
+from scheduling.windows import Window
 from spending.models import MANUAL_SOURCE, BrandDailySpend, CampaignDailySpend, Spend
-from spending.selectors import Totals, brand_period_totals
+from spending.selectors import Totals, period_totals, period_totals_sql, read_period_totals
 
 EARLIEST_SPEND_DATE = dt.date(2000, 1, 1)
 MAX_BULK_RECORDS = 1000
@@ -125,18 +126,96 @@ def _validate(item: SpendInput, campaigns: dict[int, Campaign], moment: dt.datet
     return _Valid(campaign, amount, item.date, description, source.strip(), external_id)
 
 
-def _load_campaigns(ids: Iterable[Any]) -> dict[int, Campaign]:
+def _campaign_ids(raw_ids: Iterable[Any]) -> set[int]:
     wanted: set[int] = set()
-    for raw in ids:
+    for raw in raw_ids:
         if isinstance(raw, bool | float):
             continue
         try:
             wanted.add(int(raw))
         except (TypeError, ValueError):
             continue
-    if not wanted:
-        return {}
-    return {c.pk: c for c in Campaign.objects.select_related("brand").filter(pk__in=wanted)}
+    return wanted
+
+
+def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, list[str]]:
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in fields)
+    return columns, [f.attname for f in fields]
+
+
+def _lock_and_load(
+    campaign_ids: set[int],
+) -> tuple[dict[int, Brand], dict[int, Campaign], dict[int, ScheduleSnapshot | None]]:
+    """Lock the brands of the campaigns (``FOR NO KEY UPDATE``, in id order), then read
+    the campaigns fresh with their schedules' windows: two queries.
+
+    Hand-written SQL on PostgreSQL because this runs for every spend (psycopg2 returns
+    the Python types the fields hold, so the rows become ordinary model instances with
+    ``Model.from_db``); the ORM elsewhere (SQLite, for development).
+    """
+    if not campaign_ids:
+        return {}, {}, {}
+    if connection.vendor != "postgresql":
+        return _lock_and_load_orm(campaign_ids)
+    ids = sorted(campaign_ids)
+    brand_sql, brand_fields = _columns(Brand, "b")
+    campaign_sql, campaign_fields = _columns(Campaign, "c")
+    brands: dict[int, Brand] = {}
+    campaigns: dict[int, Campaign] = {}
+    windows: dict[int, list[Window]] = {}
+    schedule_zone: dict[int, tuple[str, bool] | None] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {brand_sql} FROM brands_brand b WHERE b.id = ANY(ARRAY("  # noqa: S608 - column names only
+            "SELECT brand_id FROM campaigns_campaign WHERE id = ANY(%s))) ORDER BY b.id FOR NO KEY UPDATE",
+            [ids],
+        )
+        for row in cursor.fetchall():
+            brand = Brand.from_db(connection.alias, brand_fields, row)
+            brands[brand.pk] = brand
+        cursor.execute(
+            f"SELECT {campaign_sql}, s.timezone, s.is_active, w.days_mask, w.start_time, w.end_time "  # noqa: S608
+            "FROM campaigns_campaign c "
+            "LEFT JOIN scheduling_daypartingschedule s ON s.id = c.dayparting_schedule_id "
+            "LEFT JOIN scheduling_schedulewindow w ON w.schedule_id = s.id "
+            "WHERE c.id = ANY(%s) ORDER BY c.id, w.id",
+            [ids],
+        )
+        width = len(campaign_fields)
+        for row in cursor.fetchall():
+            campaign_id = row[0]
+            if campaign_id not in campaigns:
+                campaign = Campaign.from_db(connection.alias, campaign_fields, row[:width])
+                campaign.brand = brands[campaign.brand_id]
+                campaigns[campaign_id] = campaign
+                zone, active = row[width], row[width + 1]
+                schedule_zone[campaign_id] = None if zone is None else (zone, bool(active))
+                windows[campaign_id] = []
+            days_mask, start, end = row[width + 2 :]
+            if days_mask is not None:
+                windows[campaign_id].append(Window.from_mask(int(days_mask), start, end))
+    schedules: dict[int, ScheduleSnapshot | None] = {}
+    for campaign_id, campaign in campaigns.items():
+        spec = schedule_zone[campaign_id]
+        if spec is None or not spec[1]:
+            schedules[campaign_id] = None
+        else:
+            schedules[campaign_id] = ScheduleSnapshot(
+                windows=tuple(windows[campaign_id]), timezone=spec[0] or campaign.brand.timezone
+            )
+    return brands, campaigns, schedules
+
+
+def _lock_and_load_orm(
+    campaign_ids: set[int],
+) -> tuple[dict[int, Brand], dict[int, Campaign], dict[int, ScheduleSnapshot | None]]:
+    brands = {brand.pk: brand for brand in lock_brands_of_campaigns(campaign_ids)}
+    campaigns: dict[int, Campaign] = {}
+    for campaign in campaigns_for_evaluation(Campaign.objects.filter(pk__in=campaign_ids)):
+        campaign.brand = brands[campaign.brand_id]
+        campaigns[campaign.pk] = campaign
+    return brands, campaigns, {pk: schedule_snapshot(campaign) for pk, campaign in campaigns.items()}
 
 
 def _matches(existing: Spend, valid: _Valid) -> bool:
@@ -149,34 +228,93 @@ def _matches(existing: Spend, valid: _Valid) -> bool:
     )
 
 
-def _upsert_rollups(rows: Iterable[Spend]) -> None:
-    """Add the amounts to the daily rollups with ``INSERT ... ON CONFLICT DO UPDATE``.
-
-    One statement per rollup table; never a read-modify-write in Python.
-    """
+def _rollup_amounts(rows: Iterable[Spend]) -> tuple[dict[tuple[int, dt.date], Decimal], ...]:
     by_campaign: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
     by_brand: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
     for spend in rows:
         by_campaign[(spend.campaign_id, spend.date)] += spend.amount
         by_brand[(spend.brand_id, spend.date)] += spend.amount
+    return by_campaign, by_brand
+
+
+def _upsert_sql(model: type[CampaignDailySpend] | type[BrandDailySpend], key: str, count: int) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    values = ", ".join(["(%s, %s, %s)"] * count)
+    return (
+        f"INSERT INTO {table} ({key}, date, amount) VALUES {values} "  # noqa: S608 - names are constants
+        f"ON CONFLICT ({key}, date) DO UPDATE SET amount = {table}.amount + excluded.amount"
+    )
+
+
+def _rollup_params(amounts: dict[tuple[int, dt.date], Decimal]) -> list[Any]:
+    params: list[Any] = []
+    for (owner, day), amount in sorted(amounts.items()):  # a fixed order: no lock-order surprises
+        params.extend([owner, day, amount])
+    return params
+
+
+def _write_separately(rows: list[Spend]) -> None:
+    """Ledger insert, then one ``INSERT ... ON CONFLICT DO UPDATE`` per rollup table."""
+    Spend.objects.bulk_create(rows)
+    by_campaign, by_brand = _rollup_amounts(rows)
     with connection.cursor() as cursor:
-        for model, key, amounts in (
-            (CampaignDailySpend, "campaign_id", by_campaign),
-            (BrandDailySpend, "brand_id", by_brand),
-        ):
-            if not amounts:
-                continue
-            table = connection.ops.quote_name(model._meta.db_table)
-            items = sorted(amounts.items())
-            placeholders = ", ".join(["(%s, %s, %s)"] * len(items))
-            params: list[Any] = []
-            for (owner, day), amount in items:
-                params.extend([owner, day, amount])
-            cursor.execute(
-                f"INSERT INTO {table} ({key}, date, amount) VALUES {placeholders} "  # noqa: S608
-                f"ON CONFLICT ({key}, date) DO UPDATE SET amount = {table}.amount + excluded.amount",
-                params,
-            )
+        cursor.execute(
+            _upsert_sql(CampaignDailySpend, "campaign_id", len(by_campaign)), _rollup_params(by_campaign)
+        )
+        cursor.execute(_upsert_sql(BrandDailySpend, "brand_id", len(by_brand)), _rollup_params(by_brand))
+
+
+SPEND_COLUMNS = (
+    "campaign_id",
+    "brand_id",
+    "amount",
+    "date",
+    "description",
+    "source",
+    "external_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _write_in_one_statement(
+    rows: list[Spend], brand_days: dict[int, dt.date], campaign_days: dict[int, dt.date]
+) -> tuple[dict[int, Totals], dict[int, Totals]]:
+    """PostgreSQL: ledger insert, both rollup upserts and the totals, in one statement.
+
+    Data-modifying CTEs run to completion; the statement's ``SELECT`` sees the snapshot
+    taken before them, so it returns the totals *before* these rows (the caller holds
+    the brand locks, so nothing else moves them) and the new ledger ids, in ``VALUES``
+    order as Django's own ``bulk_create`` relies on.
+    """
+    by_campaign, by_brand = _rollup_amounts(rows)
+    stamp = timezone.now()
+    params: list[Any] = []
+    for spend in rows:
+        spend.created_at = spend.updated_at = stamp
+        params.extend(getattr(spend, column) for column in SPEND_COLUMNS)
+    totals_sql, totals_params = period_totals_sql(brand_days=brand_days, campaign_days=campaign_days)
+    spend_values = ", ".join(["(" + ", ".join(["%s"] * len(SPEND_COLUMNS)) + ")"] * len(rows))
+    sql = (
+        f"WITH new_spend AS (INSERT INTO {Spend._meta.db_table} ({', '.join(SPEND_COLUMNS)}) "  # noqa: S608
+        f"VALUES {spend_values} RETURNING id), "
+        f"c AS ({_upsert_sql(CampaignDailySpend, 'campaign_id', len(by_campaign))}), "
+        f"b AS ({_upsert_sql(BrandDailySpend, 'brand_id', len(by_brand))}) "
+        "SELECT 'n', id, NULL::numeric, NULL::numeric FROM new_spend"
+        + (f" UNION ALL {totals_sql}" if totals_sql else "")
+    )
+    params += _rollup_params(by_campaign) + _rollup_params(by_brand) + totals_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = cursor.fetchall()
+    ids = [int(row[1]) for row in result if row[0] == "n"]
+    assert len(ids) == len(rows), "the ledger insert returned one id per row"
+    for spend, pk in zip(rows, ids, strict=True):
+        spend.pk = pk
+        spend._state.adding = False
+    return read_period_totals(
+        [row for row in result if row[0] != "n"], brand_days=brand_days, campaign_days=campaign_days
+    )
 
 
 def _exhausted_caps(brand: Brand, totals: Totals) -> tuple[str, ...]:
@@ -192,50 +330,87 @@ def _exhausted_caps(brand: Brand, totals: Totals) -> tuple[str, ...]:
     )
 
 
-def _totals_before(
-    after: dict[int, Totals], rows: Sequence[Spend], today: dict[int, dt.date]
+def _shift(
+    totals: dict[int, Totals],
+    rows: Sequence[Spend],
+    owner: str,
+    today: dict[int, dt.date],
+    sign: int,
 ) -> dict[int, Totals]:
-    """Brand totals as they were before ``rows`` were added (no query needed)."""
-    before = dict(after)
+    """Totals with ``rows`` added (``sign=1``) or taken away (``sign=-1``), by ``owner``
+    (``"brand_id"`` or ``"campaign_id"``): arithmetic, no query."""
+    shifted = dict(totals)
     for spend in rows:
-        day_total, month_total = before[spend.brand_id]
-        brand_today = today[spend.brand_id]
-        if spend.date == brand_today:
-            day_total -= spend.amount
-        if month_start(brand_today) <= spend.date <= brand_today:
-            month_total -= spend.amount
-        before[spend.brand_id] = (day_total, month_total)
-    return before
+        key = getattr(spend, owner)
+        if key not in shifted:
+            continue
+        day_total, month_total = shifted[key]
+        owner_today = today[key]
+        if spend.date == owner_today:
+            day_total += sign * spend.amount
+        if month_start(owner_today) <= spend.date <= owner_today:
+            month_total += sign * spend.amount
+        shifted[key] = (day_total, month_total)
+    return shifted
+
+
+def _write(
+    rows: list[Spend], brands: dict[int, Brand], campaigns: dict[int, Campaign], moment: dt.datetime
+) -> tuple[dict[int, Totals], dict[int, Totals], dict[int, Totals]]:
+    """Append ``rows`` to the ledger and the rollups; return brand totals before and after,
+    and the totals after of the spent campaigns whose status is active."""
+    today = {pk: local_date(brand.timezone, moment) for pk, brand in brands.items()}
+    campaign_days = {
+        spend.campaign_id: today[spend.brand_id]
+        for spend in rows
+        if campaigns[spend.campaign_id].status == Status.ACTIVE
+    }
+    if connection.vendor == "postgresql":
+        before, campaigns_before = _write_in_one_statement(rows, today, campaign_days)
+        after = _shift(before, rows, "brand_id", today, 1)
+        campaigns_after = _shift(campaigns_before, rows, "campaign_id", campaign_days, 1)
+    else:
+        _write_separately(rows)
+        after, campaigns_after = period_totals(brand_days=today, campaign_days=campaign_days)
+        before = _shift(after, rows, "brand_id", today, -1)
+    return before, after, campaigns_after
 
 
 def _evaluate_after_spend(
-    brands: dict[int, Brand], rows: Sequence[Spend], *, actor: Actor, moment: dt.datetime
-) -> list[Campaign]:
+    brands: dict[int, Brand],
+    campaigns: dict[int, Campaign],
+    schedules: dict[int, ScheduleSnapshot | None],
+    totals: tuple[dict[int, Totals], dict[int, Totals], dict[int, Totals]],
+    *,
+    actor: Actor,
+    moment: dt.datetime,
+) -> None:
     """Evaluate the spent campaigns, plus every campaign of a brand whose own exhausted
-    caps changed (its caps stop or free all of its campaigns); pause what must stop."""
-    today = {pk: local_date(brand.timezone, moment) for pk, brand in brands.items()}
-    after = brand_period_totals(today)
-    before = _totals_before(after, rows, today)
+    caps changed (its caps stop or free all of its campaigns); pause what must stop.
+
+    No query in the common case (no brand cap crossed): the totals come from the write."""
+    before, after, campaign_totals = totals
     changed_brands = [
         pk
         for pk, brand in brands.items()
         if _exhausted_caps(brand, after[pk]) != _exhausted_caps(brand, before[pk])
     ]
-    spent = Q(pk__in={spend.campaign_id for spend in rows})
-    queryset = Campaign.objects.filter(spent | Q(brand_id__in=changed_brands) if changed_brands else spent)
-    campaigns = list(campaigns_for_evaluation(queryset.filter(status=Status.ACTIVE)).order_by("pk"))
-    evaluate_campaigns(campaigns, actor=actor, moment=moment, brand_totals=after)
-    return campaigns
-
-
-def _state(campaign_id: int, campaigns: Sequence[Campaign]) -> CampaignState:
-    for campaign in campaigns:
-        if campaign.pk == campaign_id:
-            return CampaignState(campaign.is_active, campaign.pause_reason)
-    is_active, pause_reason = (
-        Campaign.objects.filter(pk=campaign_id).values_list("is_active", "pause_reason").get()
+    evaluated = [campaigns[pk] for pk in sorted(campaign_totals)]
+    if changed_brands:
+        others = campaigns_for_evaluation(
+            Campaign.objects.filter(brand_id__in=changed_brands, status=Status.ACTIVE).exclude(
+                pk__in=list(campaign_totals)
+            )
+        )
+        evaluated = sorted([*evaluated, *others], key=lambda campaign: campaign.pk)
+    evaluate_campaigns(
+        evaluated,
+        actor=actor,
+        moment=moment,
+        brand_totals=after,
+        campaign_totals=campaign_totals,
+        schedules=schedules,
     )
-    return CampaignState(is_active, pause_reason)
 
 
 def spend_record_many(
@@ -259,7 +434,20 @@ def spend_record_many(
         )
     if not items:
         raise ValidationError({"spends": ["Send at least one record."]})
-    campaigns = _load_campaigns(item.campaign_id for item in items)
+    campaign_ids = _campaign_ids(item.campaign_id for item in items)
+    try:
+        with transaction.atomic():
+            return _record(items, campaign_ids, actor=actor, moment=moment)
+    except IntegrityError:
+        # A concurrent writer of another brand stored the same (source, external_id)
+        # between our check and our insert; once it has committed, the retry sees it.
+        with transaction.atomic():
+            return _record(items, campaign_ids, actor=actor, moment=moment)
+
+
+def _validate_all(
+    items: Sequence[SpendInput], campaigns: dict[int, Campaign], moment: dt.datetime
+) -> list[_Valid]:
     valid: list[_Valid] = []
     errors: list[dict[str, list[str]]] = []
     for item in items:
@@ -272,7 +460,6 @@ def spend_record_many(
         if len(items) == 1:
             raise ValidationError(errors[0])
         raise NestedValidationError("spends", errors)
-
     seen_keys: dict[tuple[str, str], int] = {}
     for index, record in enumerate(valid):
         if record.external_id is None:
@@ -284,15 +471,7 @@ def spend_record_many(
                 field="external_id",
             )
         seen_keys.setdefault(key, index)
-
-    try:
-        with transaction.atomic():
-            return _record_locked(valid, actor=actor, moment=moment)
-    except IntegrityError:
-        # A concurrent writer of another brand stored the same (source, external_id)
-        # between our check and our insert; once it has committed, the retry sees it.
-        with transaction.atomic():
-            return _record_locked(valid, actor=actor, moment=moment)
+    return valid
 
 
 def _same_input(a: _Valid, b: _Valid) -> bool:
@@ -304,8 +483,14 @@ def _same_input(a: _Valid, b: _Valid) -> bool:
     )
 
 
-def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime) -> list[SpendOutcome]:
-    brands = {brand.pk: brand for brand in lock_brands({record.campaign.brand_id for record in valid})}
+def _record(
+    items: Sequence[SpendInput], campaign_ids: set[int], *, actor: Actor, moment: dt.datetime
+) -> list[SpendOutcome]:
+    """Inside the transaction: lock, validate (raising before any write), append, roll up,
+    evaluate. Validation reads the campaigns after the brand locks, so it sees what the
+    write will see."""
+    brands, campaigns, schedules = _lock_and_load(campaign_ids)
+    valid = _validate_all(items, campaigns, moment)
     existing: dict[tuple[str, str], Spend] = {}
     keyed = {(r.source, r.external_id) for r in valid if r.external_id is not None}
     if keyed:
@@ -336,7 +521,7 @@ def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime
             campaign_id=record.campaign.pk,
             brand_id=record.campaign.brand_id,
             amount=record.amount,
-            date=record.date or local_date(brands[record.campaign.brand_id].timezone, moment),
+            date=record.date or local_date(record.campaign.brand.timezone, moment),
             description=record.description,
             source=record.source,
             external_id=record.external_id,
@@ -345,23 +530,25 @@ def _record_locked(valid: Sequence[_Valid], *, actor: Actor, moment: dt.datetime
         planned.append((spend, True))
         if key is not None:
             existing[key] = spend  # a repeat within the request is the same record
-    evaluated: list[Campaign] = []
     if new_rows:
-        if len(new_rows) == 1:
-            new_rows[0].save(force_insert=True)
-        else:
-            Spend.objects.bulk_create(new_rows)
-        _upsert_rollups(new_rows)
-        evaluated = _evaluate_after_spend(
-            brands, new_rows, actor=Actor.system(f"{SPEND_ACTOR} by {actor.label}"), moment=moment
+        _evaluate_after_spend(
+            brands,
+            campaigns,
+            schedules,
+            _write(new_rows, brands, campaigns, moment),
+            actor=Actor.system(f"{SPEND_ACTOR} by {actor.label}"),
+            moment=moment,
         )
-    states: dict[int, CampaignState] = {}
-    outcomes = []
-    for spend, created in planned:
-        if spend.campaign_id not in states:
-            states[spend.campaign_id] = _state(spend.campaign_id, evaluated)
-        outcomes.append(SpendOutcome(spend=spend, created=created, campaign_state=states[spend.campaign_id]))
-    return outcomes
+    return [
+        SpendOutcome(
+            spend=spend,
+            created=created,
+            campaign_state=CampaignState(
+                campaigns[spend.campaign_id].is_active, campaigns[spend.campaign_id].pause_reason
+            ),
+        )
+        for spend, created in planned
+    ]
 
 
 def spend_record(

@@ -1,0 +1,1 @@
+"""``make bench``: agency-scale figures, each beside a baseline taken in the same run."""
