@@ -36,18 +36,17 @@ SCALES = {
 
 
 def seed(scale: Scale) -> dict[str, int]:
-    zones = "ARRAY[" + ", ".join(f"'{zone}'" for zone in TIMEZONES) + "]"
     with connection.cursor() as cursor:
         brands_sql = (
             "INSERT INTO brands_brand (name, timezone, currency, daily_budget, monthly_budget, is_active,"
             " created_at, updated_at)"
-            f" SELECT 'Bench brand ' || i, ({zones})[1 + i %% {len(TIMEZONES)}], 'USD',"  # noqa: S608
+            " SELECT 'Bench brand ' || i, (%s::text[])[1 + i %% %s], 'USD',"
             "  CASE WHEN i %% 10 = 0 THEN NULL ELSE 500 + (i %% 7) * 250 END,"
             "  CASE WHEN i %% 10 = 0 THEN NULL ELSE (500 + (i %% 7) * 250) * 28 END,"
             "  i %% 50 <> 0, now(), now()"
             " FROM generate_series(1, %s) AS i"
         )
-        cursor.execute(brands_sql, [scale.brands])
+        cursor.execute(brands_sql, [list(TIMEZONES), len(TIMEZONES), scale.brands])
         cursor.execute(
             "INSERT INTO scheduling_daypartingschedule (name, timezone, is_active, created_at, updated_at)"
             " VALUES ('Business hours', '', true, now(), now()) RETURNING id"
