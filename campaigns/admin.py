@@ -286,7 +286,8 @@ class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
     """The audit trail: read-only."""
 
     list_display = ("created_at", "campaign", "brand", "kind", "why", "actor_label", "change")
-    list_filter = ("kind", "actor_kind", ("campaign", admin.RelatedOnlyFieldListFilter))
+    # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).
+    list_filter = ("kind", "actor_kind", ("campaign__brand", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("campaign", "campaign__brand")
     search_fields = ("campaign__name", "campaign__brand__name", "actor_label", "reason")
     date_hierarchy = "created_at"

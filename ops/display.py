@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 AMBER_FROM = Decimal("0.80")
 COLORS = {"green": "#2e7d32", "amber": "#e69500", "red": "#c62828"}
 BAR_STYLE = (
-    "display:inline-block;vertical-align:middle;width:90px;height:10px;"
+    "display:inline-block;vertical-align:middle;width:80px;height:10px;"
     "background:#e0e0e0;border-radius:3px;overflow:hidden;margin-right:6px"
 )
 
@@ -53,17 +53,17 @@ def usage_bar(spend: Decimal, budget: Decimal | None) -> SafeString:
             money(spend),
         )
     return format_html(
-        '<span class="ops-usage" style="white-space:nowrap" title="{}% of the budget">'
+        '<span class="ops-usage" title="{}% of the budget"><span style="white-space:nowrap">'
         '<span class="ops-bar ops-bar--{}" data-level="{}" style="{}">'
         '<span style="display:block;height:100%;width:{}%;background:{}"></span></span>'
-        "{} / {} <small>({}%)</small></span>",
+        '<small>{}%</small></span><br><span style="white-space:nowrap">{} / {}</span></span>',
         percent,
         level,
         level,
         BAR_STYLE,
         min(percent, 100),
         COLORS[level],
+        percent,
         money(spend),
         money(budget),
-        percent,
     )

@@ -77,7 +77,7 @@ def test_ops_console_in_a_browser(
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_page(viewport={"width": 1600, "height": 900})
         page.set_default_timeout(15_000)
 
         # log in
