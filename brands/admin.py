@@ -20,7 +20,7 @@ from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
 from core.budgets import remaining
-from ops.admin_base import ServiceModelAdmin
+from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
 from ops.generics import ModelForm, TabularInline
 from ops.selectors import annotated, brands_with_spend
@@ -34,6 +34,10 @@ class BrandForm(ModelForm[Brand]):
         initial="UTC",
         help_text="The brand's days and months (and so its budgets) follow this time zone.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        budgets_not_negative(self)
 
     class Meta:
         model = Brand

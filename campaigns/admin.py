@@ -19,7 +19,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.selectors import campaign_events
 from campaigns.services import campaign_activate, campaign_create, campaign_pause, campaign_update, reevaluate
 from core.actors import Actor
-from ops.admin_base import ServiceModelAdmin
+from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import usage_bar
 from ops.generics import ModelAdmin, ModelForm
 from ops.selectors import annotated, campaigns_with_spend
@@ -35,6 +35,10 @@ class CampaignForm(ModelForm[Campaign]):
         label="Reason for this change",
         help_text="Optional; kept in the audit trail with your name.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        budgets_not_negative(self)
 
     class Meta:
         model = Campaign

@@ -11,10 +11,12 @@ messages on the fields they name.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MinValueValidator
 from django.db.models import Model
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
@@ -62,6 +64,22 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
                 form.add_error(None, text)
             else:
                 form.add_error(None, f"{field.replace('_', ' ').capitalize()}: {text}")
+
+
+BUDGET_FIELDS = ("daily_budget", "monthly_budget")
+
+
+def budgets_not_negative(form: forms.BaseForm) -> None:
+    """Say "negative" in words on the form, before the database constraint's name could."""
+    for name in BUDGET_FIELDS:
+        field = form.fields.get(name)
+        if field is not None:
+            field.validators.append(
+                MinValueValidator(
+                    Decimal(0), message="A budget cannot be negative (leave it empty for no cap)."
+                )
+            )
+            field.widget.attrs.setdefault("min", "0")
 
 
 def copy_saved(target: Model, saved: Model) -> None:

@@ -164,7 +164,8 @@ def test_invalid_input_is_shown_in_words_and_nothing_is_written(admin_client: Cl
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert "currency" in errors
+    assert errors["daily_budget"] == ["A budget cannot be negative (leave it empty for no cap)."]
+    assert errors["currency"] == ["Enter a three-letter ISO 4217 currency code such as USD."]
     brand.refresh_from_db()
     assert brand.daily_budget == Decimal("100.00")
 
