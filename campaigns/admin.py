@@ -289,13 +289,21 @@ def _plain(value: Any) -> str:
 class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
     """The audit trail: read-only."""
 
-    list_display = ("created_at", "campaign", "brand", "kind", "why", "actor_label", "change")
+    list_display = ("when", "campaign", "brand", "kind", "why", "who", "change")
     # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).
     list_filter = ("kind", "actor_kind", ("campaign__brand", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("campaign", "campaign__brand")
     search_fields = ("campaign__name", "campaign__brand__name", "actor_label", "reason")
     date_hierarchy = "created_at"
     list_per_page = 100
+
+    @admin.display(description="When (UTC)", ordering="created_at")
+    def when(self, obj: CampaignEvent) -> str:
+        return f"{obj.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @admin.display(description="Who", ordering="actor_label")
+    def who(self, obj: CampaignEvent) -> str:
+        return f"{obj.actor_label} ({obj.get_actor_kind_display().lower()})"
 
     @admin.display(description="Brand")
     def brand(self, obj: CampaignEvent) -> str:
