@@ -13,7 +13,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from ops.tests.helpers import NOON, assert_serving_changes_audited, last_event_id, populate, serving_state
-from spending.services import spend_record
+from spending.services import SpendInput, spend_record, spend_record_many
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 LIST = reverse("admin:campaigns_campaign_changelist")
@@ -89,8 +89,8 @@ def test_list_queries_do_not_grow_with_rows(
 def test_audit_trail_list_queries_do_not_grow_with_rows(
     admin_client: Client, django_assert_max_num_queries: DjangoAssertNumQueries, rows: int
 ) -> None:
-    for campaign in populate(rows):
-        spend_record(campaign_id=campaign.pk, amount="100.00")  # each stops: one event per campaign
+    # each campaign stops: one more event per campaign
+    spend_record_many(items=[SpendInput(campaign.pk, "100.00") for campaign in populate(rows)])
     with django_assert_max_num_queries(EVENT_LIST_QUERIES):
         response = admin_client.get(f"{EVENTS}?all=")
     assert response.status_code == 200
