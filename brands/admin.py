@@ -76,8 +76,12 @@ class CampaignInline(TabularInline[Campaign, Brand]):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("name", "status", "is_active", "pause_reason_words", "daily_budget", "monthly_budget")
+    fields = ("name", "status", "serving", "pause_reason_words", "daily_budget", "monthly_budget")
     readonly_fields = fields
+
+    @admin.display(description="Serving", boolean=True)
+    def serving(self, obj: Campaign) -> bool:
+        return obj.is_active
 
     @admin.display(description="Pause reason")
     def pause_reason_words(self, obj: Campaign) -> str:
