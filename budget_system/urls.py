@@ -18,6 +18,9 @@ Including another URLconf
 from django.contrib import admin
 from django.urls import path
 
+from ops.views import dashboard
+
 urlpatterns = [
+    path("admin/dashboard/", admin.site.admin_view(dashboard), name="ops-dashboard"),
     path("admin/", admin.site.urls),
 ]

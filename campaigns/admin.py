@@ -1,0 +1,327 @@
+"""Campaigns in the ops console: serving state and why, spend against each cap, and the
+person's actions (activate, pause, re-evaluate), all through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import PauseReason, Status
+from campaigns.selectors import campaign_events
+from campaigns.services import campaign_activate, campaign_create, campaign_pause, campaign_update, reevaluate
+from core.actors import Actor
+from ops.admin_base import ServiceModelAdmin, budgets_not_negative
+from ops.display import usage_bar
+from ops.generics import ModelAdmin, ModelForm
+from ops.selectors import annotated, campaigns_with_spend
+
+AUDIT_ROWS = 20
+NAMES_IN_MESSAGE = 10
+
+
+class CampaignForm(ModelForm[Campaign]):
+    change_reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Reason for this change",
+        help_text="Optional; kept in the audit trail with your name.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        budgets_not_negative(self)
+
+    class Meta:
+        model = Campaign
+        fields = ("brand", "name", "status", "daily_budget", "monthly_budget", "dayparting_schedule")
+
+
+def not_serving_summary(campaigns: Iterable[Campaign]) -> str:
+    """ "Alpha (Brand daily budget exhausted), Beta (Outside dayparting schedule)" for the
+    campaigns whose status is active but which do not serve."""
+    stopped = [c for c in campaigns if c.status == Status.ACTIVE and not c.is_active]
+    parts = [f"{c.name} ({c.get_pause_reason_display() or 'not evaluated'})" for c in stopped]
+    if len(parts) > NAMES_IN_MESSAGE:
+        parts = [*parts[:NAMES_IN_MESSAGE], f"and {len(parts) - NAMES_IN_MESSAGE} more"]
+    return ", ".join(parts)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ServiceModelAdmin[Campaign]):
+    form = CampaignForm
+    list_display = (
+        "name",
+        "brand",
+        "status",
+        "serving",
+        "pause_reason_words",
+        "today",
+        "month",
+        "dayparting_schedule",
+    )
+    list_filter = (
+        "status",
+        ("is_active", admin.BooleanFieldListFilter),
+        "pause_reason",
+        "brand",
+        "dayparting_schedule",
+    )
+    list_select_related = ("brand", "dayparting_schedule")
+    search_fields = ("name", "brand__name")
+    list_per_page = 50
+    actions = ("activate_campaigns", "pause_campaigns", "reevaluate_campaigns")
+    autocomplete_fields = ("brand",)
+    readonly_fields = (
+        "serving",
+        "pause_reason_words",
+        "today",
+        "month",
+        "audit_trail",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        fieldsets: list[tuple[str | None, dict[str, Any]]] = [
+            (None, {"fields": ("brand", "name", "status", "dayparting_schedule")}),
+            (
+                "Budgets (empty: no campaign cap; the brand's caps still apply)",
+                {"fields": ("daily_budget", "monthly_budget")},
+            ),
+            (None, {"fields": ("change_reason",)}),
+        ]
+        if obj is not None:
+            fieldsets.insert(
+                1,
+                (
+                    "Serving now (decided by the service layer)",
+                    {"fields": ("serving", "pause_reason_words", "today", "month")},
+                ),
+            )
+            fieldsets.append(("Audit trail", {"fields": ("audit_trail", "created_at", "updated_at")}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        fields = tuple(self.readonly_fields)
+        # A campaign stays with its brand (its spend history belongs to it).
+        return (*fields, "brand") if obj is not None else fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return campaigns_with_spend(super().get_queryset(request))
+
+    # --- Columns -------------------------------------------------------------------------
+
+    @admin.display(description="Serving", boolean=True, ordering="is_active")
+    def serving(self, obj: Campaign) -> bool:
+        return obj.is_active
+
+    @admin.display(description="Pause reason", ordering="pause_reason")
+    def pause_reason_words(self, obj: Campaign) -> str:
+        if obj.pause_reason:
+            return obj.get_pause_reason_display()
+        if obj.status != Status.ACTIVE:
+            return f"Status {obj.get_status_display().lower()} (set by a person)"
+        return "-"
+
+    @admin.display(description="Today vs daily cap", ordering="today_spend")
+    def today(self, obj: Campaign) -> SafeString:
+        return usage_bar(annotated(obj, "today_spend"), obj.daily_budget)
+
+    @admin.display(description="Month vs monthly cap", ordering="month_spend")
+    def month(self, obj: Campaign) -> SafeString:
+        return usage_bar(annotated(obj, "month_spend"), obj.monthly_budget)
+
+    @admin.display(description="Latest events")
+    def audit_trail(self, obj: Campaign) -> SafeString:
+        events = list(campaign_events(campaign=obj)[:AUDIT_ROWS])
+        link = format_html(
+            '<p><a href="{}?campaign__id__exact={}">Full audit trail</a></p>',
+            reverse("admin:campaigns_campaignevent_changelist"),
+            obj.pk,
+        )
+        if not events:
+            return format_html("<p>No events yet.</p>{}", link)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+                    event.get_kind_display(),
+                    describe_reason(event.reason),
+                    event.actor_label,
+                    format_change(event),
+                )
+                for event in events
+            ),
+        )
+        return format_html(
+            '<table class="ops-audit"><thead><tr><th>When (UTC)</th><th>What</th><th>Why</th>'
+            "<th>Who</th><th>Change</th></tr></thead><tbody>{}</tbody></table>{}",
+            rows,
+            link,
+        )
+
+    # --- Writes: through the services ------------------------------------------------------
+
+    def service_save(self, request: HttpRequest, form: Any, formsets: list[Any], change: bool) -> Campaign:
+        data = form.cleaned_data
+        actor = Actor.for_user(request.user)
+        schedule = data.get("dayparting_schedule")
+        if not change:
+            campaign = campaign_create(
+                brand_id=data["brand"].pk,
+                name=data["name"],
+                status=data["status"],
+                daily_budget=data.get("daily_budget"),
+                monthly_budget=data.get("monthly_budget"),
+                dayparting_schedule_id=schedule.pk if schedule else None,
+                actor=actor,
+            )
+        else:
+            changes: dict[str, Any] = {
+                name: data[name]
+                for name in ("name", "status", "daily_budget", "monthly_budget")
+                if name in form.changed_data
+            }
+            if "dayparting_schedule" in form.changed_data:
+                changes["dayparting_schedule_id"] = schedule.pk if schedule else None
+            campaign = campaign_update(
+                campaign_id=form.instance.pk, actor=actor, reason=data.get("change_reason") or "", **changes
+            )
+        if campaign.status == Status.ACTIVE and not campaign.is_active:
+            self.message_user(
+                request,
+                f"{campaign.name} is active but not serving: {campaign.get_pause_reason_display()}.",
+                messages.WARNING,
+            )
+        return campaign
+
+    @admin.action(description="Activate selected campaigns")
+    def activate_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        actor = Actor.for_user(request.user)
+        selected = list(queryset.order_by("pk").values_list("pk", "status"))
+        to_activate = [pk for pk, status in selected if status != Status.ACTIVE]
+        for pk in to_activate:
+            campaign_activate(campaign_id=pk, actor=actor)
+        after = list(Campaign.objects.filter(pk__in=[pk for pk, _ in selected]).order_by("name"))
+        serving = sum(1 for campaign in after if campaign.is_active)
+        text = f"Activated {len(to_activate)} campaign(s)"
+        if len(selected) > len(to_activate):
+            text += f" ({len(selected) - len(to_activate)} already active)"
+        text += f". {serving} of {len(selected)} serving now."
+        blocked = not_serving_summary(after)
+        if blocked:
+            text += f" Could not serve: {blocked}."
+        self.message_user(request, text, messages.WARNING if blocked else messages.SUCCESS)
+
+    @admin.action(description="Pause selected campaigns (a person's pause: no job resumes it)")
+    def pause_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        actor = Actor.for_user(request.user)
+        selected = list(queryset.order_by("pk").values_list("pk", "status"))
+        to_pause = [pk for pk, status in selected if status == Status.ACTIVE]
+        for pk in to_pause:
+            campaign_pause(campaign_id=pk, actor=actor, reason="paused in the admin")
+        text = f"Paused {len(to_pause)} campaign(s)."
+        skipped = len(selected) - len(to_pause)
+        if skipped:
+            text += f" {skipped} skipped: their status is not active."
+        self.message_user(request, text, messages.SUCCESS if to_pause else messages.INFO)
+
+    @admin.action(description="Re-evaluate selected campaigns now")
+    def reevaluate_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        result = reevaluate(
+            Campaign.objects.filter(pk__in=ids, status=Status.ACTIVE), actor=Actor.for_user(request.user)
+        )
+        stopped = sum(result.paused.values())
+        text = (
+            f"Re-evaluated {result.checked} campaign(s): {stopped} stopped, {result.resumed} resumed, "
+            f"{result.reason_changed} with a new pause reason, {result.unchanged} unchanged."
+        )
+        if len(ids) > result.checked:
+            text += f" {len(ids) - result.checked} skipped: their status is not active."
+        blocked = not_serving_summary(Campaign.objects.filter(pk__in=ids).order_by("name"))
+        if blocked:
+            text += f" Not serving: {blocked}."
+        self.message_user(request, text, messages.WARNING if blocked else messages.SUCCESS)
+
+
+def describe_reason(reason: str) -> str:
+    if reason in PauseReason.values:
+        return str(PauseReason(reason).label)
+    return reason
+
+
+def format_change(event: CampaignEvent) -> str:
+    if event.from_value is None and event.to_value is None:
+        return ""
+    return f"{_plain(event.from_value)} → {_plain(event.to_value)}"
+
+
+KEY_WORDS = {"is_active": "serving", "pause_reason": "reason"}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{KEY_WORDS.get(key, key.replace('_', ' '))}: {_plain(item)}"
+            for key, item in value.items()
+            if key != "reasons"
+        )
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return describe_reason(str(value))
+
+
+@admin.register(CampaignEvent)
+class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
+    """The audit trail: read-only."""
+
+    list_display = ("when", "campaign", "brand", "kind", "why", "who", "change")
+    # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).
+    list_filter = ("kind", "actor_kind", ("campaign__brand", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_select_related = ("campaign", "campaign__brand")
+    search_fields = ("campaign__name", "campaign__brand__name", "actor_label", "reason")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+
+    @admin.display(description="When (UTC)", ordering="created_at")
+    def when(self, obj: CampaignEvent) -> str:
+        return f"{obj.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @admin.display(description="Who", ordering="actor_label")
+    def who(self, obj: CampaignEvent) -> str:
+        return f"{obj.actor_label} ({obj.get_actor_kind_display().lower()})"
+
+    @admin.display(description="Brand")
+    def brand(self, obj: CampaignEvent) -> str:
+        return obj.campaign.brand.name
+
+    @admin.display(description="Why", ordering="reason")
+    def why(self, obj: CampaignEvent) -> str:
+        return describe_reason(obj.reason)
+
+    @admin.display(description="Change")
+    def change(self, obj: CampaignEvent) -> str:
+        return format_change(obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CampaignEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CampaignEvent | None = None) -> bool:
+        return False

@@ -1,0 +1,238 @@
+"""Read paths of the ops console: lists annotated with spend in each brand's own day.
+
+A brand's "today" depends on its time zone, so the annotations group the time zones in
+use by their local date (at most three dates at any moment) and pick, per row, the
+rollup subquery for its brand's date with ``CASE brand.timezone IN (...)``. One query
+for the time zones in use, then the list is a single query whatever its length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Expression,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from brands.models import Brand
+from campaigns.models import Campaign
+from core.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS, ZERO
+from core.timeutils import local_date, month_start, now
+from spending.models import BrandDailySpend, CampaignDailySpend
+
+_M = TypeVar("_M", bound=Model)
+TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+
+
+def brand_timezones() -> list[str]:
+    return list(Brand.objects.order_by().values_list("timezone", flat=True).distinct())
+
+
+def local_day_groups(timezones: Iterable[str], moment: dt.datetime) -> dict[dt.date, list[str]]:
+    """The time zones grouped by their local date at ``moment``."""
+    groups: dict[dt.date, list[str]] = defaultdict(list)
+    for name in sorted(set(timezones)):
+        groups[local_date(name, moment)].append(name)
+    return dict(groups)
+
+
+def _rollup_total(
+    model: type[CampaignDailySpend] | type[BrandDailySpend], owner: str, first: dt.date, last: dt.date
+) -> Expression:
+    rows = (
+        model.objects.filter(**{owner: OuterRef("pk")}, date__gte=first, date__lte=last)
+        .order_by()
+        .values(owner)
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=TOTAL), Value(ZERO), output_field=TOTAL)
+
+
+def _per_local_day(
+    timezone_field: str, groups: dict[dt.date, list[str]], build: Callable[[dt.date], Expression]
+) -> Case:
+    return Case(
+        *[When(**{f"{timezone_field}__in": names}, then=build(day)) for day, names in groups.items()],
+        default=Value(ZERO),
+        output_field=TOTAL,
+    )
+
+
+def brands_with_spend(queryset: QuerySet[Brand], moment: dt.datetime | None = None) -> QuerySet[Brand]:
+    """Brands with ``today_spend``, ``month_spend`` (brand-local) and ``serving_campaigns``."""
+    groups = local_day_groups(brand_timezones(), moment or now())
+    serving = (
+        Campaign.objects.filter(brand_id=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("brand_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return queryset.annotate(
+        today_spend=_per_local_day(
+            "timezone", groups, lambda day: _rollup_total(BrandDailySpend, "brand_id", day, day)
+        ),
+        month_spend=_per_local_day(
+            "timezone",
+            groups,
+            lambda day: _rollup_total(BrandDailySpend, "brand_id", month_start(day), day),
+        ),
+        serving_campaigns=Coalesce(
+            Subquery(serving, output_field=IntegerField()), Value(0), output_field=IntegerField()
+        ),
+    )
+
+
+def campaigns_with_spend(
+    queryset: QuerySet[Campaign], moment: dt.datetime | None = None
+) -> QuerySet[Campaign]:
+    """Campaigns with their own ``today_spend`` and ``month_spend`` in their brand's day."""
+    groups = local_day_groups(brand_timezones(), moment or now())
+    return queryset.annotate(
+        today_spend=_per_local_day(
+            "brand__timezone", groups, lambda day: _rollup_total(CampaignDailySpend, "campaign_id", day, day)
+        ),
+        month_spend=_per_local_day(
+            "brand__timezone",
+            groups,
+            lambda day: _rollup_total(CampaignDailySpend, "campaign_id", month_start(day), day),
+        ),
+    )
+
+
+def annotated(obj: Model, name: str) -> Decimal:
+    """An annotation the list querysets above add (zero when the object came from elsewhere)."""
+    value = getattr(obj, name, None)
+    return ZERO if value is None else Decimal(value)
+
+
+# --- The dashboard ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    currency: str
+    brands: int
+    today_spend: Decimal
+    daily_budget: Decimal
+    today_spend_capped: Decimal  # spend of the brands that have a daily cap
+    month_spend: Decimal
+    monthly_budget: Decimal
+    month_spend_capped: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BrandUsage:
+    brand: Brand
+    today_spend: Decimal
+    month_spend: Decimal
+    closeness: Decimal  # the larger share of its daily or monthly cap already spent
+
+
+@dataclass(frozen=True, slots=True)
+class ChartDay:
+    day: dt.date
+    spend: Decimal
+
+
+def _share(spend: Decimal, budget: Decimal | None) -> Decimal | None:
+    if budget is None:
+        return None
+    if budget == 0:
+        return Decimal(1)
+    return spend / budget
+
+
+def dashboard_brands(moment: dt.datetime) -> list[Brand]:
+    """Active brands with today's and the month's spend (two queries)."""
+    return list(brands_with_spend(Brand.objects.filter(is_active=True), moment).order_by("name"))
+
+
+def currency_totals(brands: Iterable[Brand]) -> list[CurrencyTotals]:
+    """Totals per currency (amounts in different currencies are never added up)."""
+    by_currency: dict[str, list[Brand]] = defaultdict(list)
+    for brand in brands:
+        by_currency[brand.currency].append(brand)
+    totals = []
+    for currency, members in sorted(by_currency.items()):
+        daily = [b for b in members if b.daily_budget is not None]
+        monthly = [b for b in members if b.monthly_budget is not None]
+        totals.append(
+            CurrencyTotals(
+                currency=currency,
+                brands=len(members),
+                today_spend=sum((annotated(b, "today_spend") for b in members), ZERO),
+                daily_budget=sum((b.daily_budget or ZERO for b in daily), ZERO),
+                today_spend_capped=sum((annotated(b, "today_spend") for b in daily), ZERO),
+                month_spend=sum((annotated(b, "month_spend") for b in members), ZERO),
+                monthly_budget=sum((b.monthly_budget or ZERO for b in monthly), ZERO),
+                month_spend_capped=sum((annotated(b, "month_spend") for b in monthly), ZERO),
+            )
+        )
+    return totals
+
+
+def closest_to_caps(brands: Iterable[Brand], limit: int = 10) -> list[BrandUsage]:
+    usages = []
+    for brand in brands:
+        today, month = annotated(brand, "today_spend"), annotated(brand, "month_spend")
+        shares = [
+            share
+            for share in (_share(today, brand.daily_budget), _share(month, brand.monthly_budget))
+            if share is not None
+        ]
+        if shares:
+            usages.append(BrandUsage(brand, today, month, max(shares)))
+    usages.sort(key=lambda usage: (-usage.closeness, usage.brand.name))
+    return usages[:limit]
+
+
+def campaign_state_counts() -> dict[str, int]:
+    """Campaigns by state: ``serving``, each pause reason, and each other status (one query)."""
+    counts: dict[str, int] = defaultdict(int)
+    rows = (
+        Campaign.objects.order_by()
+        .values_list("status", "is_active", "pause_reason")
+        .annotate(n=Count("pk"))
+        .values_list("status", "is_active", "pause_reason", "n")
+    )
+    for status, is_active, pause_reason, n in rows:
+        if is_active:
+            counts["serving"] += n
+        elif pause_reason:
+            counts[pause_reason] += n
+        else:
+            counts[f"status:{status}"] += n
+    return dict(counts)
+
+
+def brand_spend_history(brand: Brand, moment: dt.datetime, days: int = 30) -> list[ChartDay]:
+    """The brand's spend on each of its last ``days`` local days, today included (one query)."""
+    last = local_date(brand.timezone, moment)
+    first = last - dt.timedelta(days=days - 1)
+    amounts = dict(
+        BrandDailySpend.objects.filter(brand_id=brand.pk, date__gte=first, date__lte=last).values_list(
+            "date", "amount"
+        )
+    )
+    return [
+        ChartDay(day, amounts.get(day, ZERO)) for day in (first + dt.timedelta(days=n) for n in range(days))
+    ]

@@ -1,0 +1,147 @@
+"""The ops console in a real browser: headless Debian Chromium driven by Playwright.
+
+Logs in, sees the red bar of an over-budget brand, pauses a campaign with the list
+action, and opens the dashboard from the admin index to find the chart's SVG with one
+bar per day. Screenshots go to ``artifacts/screenshots/`` (git-ignored; CI keeps them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from pytest_django.live_server_helper import LiveServer
+
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import Status
+from core.tests.factories import make_brand, make_campaign
+from core.timeutils import local_date
+from spending.services import SpendInput, spend_record_many
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("/usr/bin/chromium is missing: .ci/prepare installs Debian's chromium package")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    return CHROMIUM
+
+
+def test_ops_console_in_a_browser(
+    live_server: LiveServer, chromium: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the live server answers from
+    # its own thread, and this test touches the database only outside the browser session.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    # given
+    get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-test-password")
+    over = make_brand(name="Overspent Brand", daily_budget=Decimal("100.00"), timezone="Europe/Paris")
+    healthy = make_brand(name="Healthy Brand", daily_budget=Decimal("1000.00"))
+    spender = make_campaign(brand=over, name="Big spender")
+    target = make_campaign(brand=healthy, name="Pause me")
+    make_campaign(brand=healthy, name="Keep serving", daily_budget=Decimal("40.00"))
+    today = local_date(over.timezone)
+    spend_record_many(
+        items=[
+            SpendInput(spender.pk, f"{40 + 7 * (n % 9)}.00", today - dt.timedelta(days=n))
+            for n in range(1, 30)
+        ]
+        + [SpendInput(spender.pk, "150.00"), SpendInput(target.pk, "120.00")]
+    )
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 900})
+        page.set_default_timeout(15_000)
+
+        # log in
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", "ops")
+        page.fill("#id_password", "a-long-test-password")
+        page.click("input[type=submit]")
+        expect(page.locator("#ops-dashboard-link")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "01-index.png"), full_page=True)
+
+        # the brand list: a red bar for the over-budget brand, green for the other
+        page.goto(f"{live_server.url}/admin/brands/brand/")
+        over_row = page.locator("#result_list tbody tr", has_text="Overspent Brand")
+        expect(over_row.locator(".ops-bar--red").first).to_be_visible()
+        expect(over_row).to_contain_text("150.00 / 100.00")
+        expect(
+            page.locator("#result_list tbody tr", has_text="Healthy Brand").locator(".ops-bar--green").first
+        ).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "02-brand-list.png"), full_page=True)
+
+        # pause a campaign with the list action
+        page.goto(f"{live_server.url}/admin/campaigns/campaign/")
+        row = page.locator("#result_list tbody tr", has_text="Pause me")
+        expect(row.locator("td.field-status")).to_have_text("Active")
+        row.locator("input.action-select").check()
+        page.select_option("select[name=action]", "pause_campaigns")
+        page.click("button[name=index]")
+        expect(page.locator("ul.messagelist")).to_contain_text("Paused 1 campaign(s).")
+        row = page.locator("#result_list tbody tr", has_text="Pause me")
+        expect(row.locator("td.field-status")).to_have_text("Paused")
+        expect(row.locator("td.field-pause_reason_words")).to_contain_text("set by a person")
+        page.screenshot(path=str(SCREENSHOTS / "03-campaign-paused.png"), full_page=True)
+
+        # the campaign's audit trail shows the pause
+        row.locator("th a").click()
+        expect(page.locator(".ops-audit")).to_contain_text("Status changed")
+        page.screenshot(path=str(SCREENSHOTS / "04-campaign-audit.png"), full_page=True)
+
+        # the dashboard, from the index, with the chart of the chosen brand
+        page.goto(f"{live_server.url}/admin/")
+        page.click("#ops-dashboard-link a")
+        page.select_option("#ops-brand", label="Overspent Brand")
+        page.click("#ops-chart input[type=submit]")
+        expect(page.locator("#ops-chart h2")).to_contain_text("Overspent Brand")
+        chart = page.locator("svg#spend-chart")
+        expect(chart).to_be_visible()
+        expect(chart.locator("rect.bar")).to_have_count(30)
+        expect(chart.locator(f'rect.bar[data-date="{today.isoformat()}"]')).to_have_attribute(
+            "fill", "#c62828"
+        )
+        page.screenshot(path=str(SCREENSHOTS / "05-dashboard.png"), full_page=True)
+
+        # the forms that write through the services
+        page.goto(f"{live_server.url}/admin/scheduling/daypartingschedule/add/")
+        expect(page.locator("input[name=windows-0-days_mask]")).to_have_count(7)
+        page.screenshot(path=str(SCREENSHOTS / "06-schedule-add.png"), full_page=True)
+        page.goto(f"{live_server.url}/admin/spending/spend/add/")
+        expect(page.locator("#id_amount")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "07-spend-add.png"), full_page=True)
+        browser.close()
+
+    # then: the pause went through the service
+    paused = Campaign.objects.get(pk=target.pk)
+    assert (paused.status, paused.is_active) == (Status.PAUSED, False)
+    assert CampaignEvent.objects.filter(
+        campaign=paused, kind=CampaignEvent.Kind.STATUS_CHANGED, actor_label="ops"
+    ).exists()
