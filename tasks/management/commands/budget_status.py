@@ -30,7 +30,7 @@ def _money(value: Decimal | None) -> str:
 
 
 def _row(values: list[str]) -> str:
-    cells = []
+    cells: list[str] = []
     for (_, width), value in zip(COLUMNS, values, strict=True):
         text = value if len(value) <= width else value[: width - 1] + "~"
         cells.append(text.ljust(width) if len(cells) < 4 else text.rjust(width))
