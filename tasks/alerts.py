@@ -48,7 +48,7 @@ def alert_webhook_enqueue(changes: Sequence[ServingChange]) -> int:
     for payload in alert_payloads(changes):
         try:
             send_alert_webhook.apply_async(
-                args=(payload,), retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}
+                args=(payload,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
             )
             sent += 1
         except Exception:  # a broker outage must never undo or delay the pause itself

@@ -9,6 +9,7 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.selectors import build_snapshots, campaigns_for_evaluation
 from core.budgets import remaining
+from core.timeutils import local_date
 from tasks.management.jobcommand import parse_at, resolve_brand_ids
 
 COLUMNS = (
@@ -65,7 +66,8 @@ class Command(BaseCommand):
                 first = snapshots[own[0].pk]
                 day, month = first.brand_day_spend, first.brand_month_spend
             else:
-                day, month = brand.get_daily_spend(), brand.get_monthly_spend()
+                today = local_date(brand.timezone, moment)
+                day, month = brand.get_daily_spend(today), brand.get_monthly_spend(today)
             serving = sum(1 for c in own if c.is_active)
             self.stdout.write(
                 _row(
