@@ -144,9 +144,14 @@ def stack(
         env=env, queue=queue, hostname=f"{queue}@e2e", logs=tmp_path_factory.mktemp("celery"), sender=sender
     )
     # `celery -A budget_system worker` needs no flags; the host name only lets us address it.
-    worker = state.start("worker", "worker", f"--hostname={state.hostname}", "--loglevel=INFO")
+    worker = state.start("worker", "worker", f"--hostname={state.hostname}")
     try:
-        wait_for(lambda: " ready." in state.log("worker"), timeout=60, what="the worker", stack=state)
+        wait_for(
+            lambda: sender.control.ping([state.hostname], timeout=1.0),
+            timeout=60,
+            what="the worker to answer a ping",
+            stack=state,
+        )
         yield state
     finally:
         _stop(worker)
@@ -281,7 +286,7 @@ def test_beat_drives_dayparting_and_the_midnight_reset(stack: Stack) -> None:
     BrandResetMarker.objects.create(brand=brand, daily_period=today - dt.timedelta(days=1))
 
     # when: Beat runs (`celery -A budget_system beat`, no other flags)
-    beat = stack.start("beat", "beat", "--loglevel=INFO")
+    beat = stack.start("beat", "beat")
     try:
         # then: the periodic jobs pause the first and resume the second
         wait_for(
