@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.db import OperationalError
 from django.test import override_settings
+from kombu import Connection
 
 from budget_system.celery import app
 from campaigns.models import Campaign, CampaignEvent
@@ -26,7 +27,7 @@ from spending.services import spend_record
 from tasks import services
 from tasks import tasks as jobs
 from tasks.alerts import WebhookError, alert_webhook_post
-from tasks.health import beat_heartbeat_age, beat_is_alive, broker_ping
+from tasks.health import beat_check, beat_heartbeat_age, beat_is_alive, broker_check, broker_ping
 from tasks.models import SweepChunk, SweepRun
 from tasks.spend_sources import NoSpendSource, SimulatedSpendSource, get_spend_source
 
@@ -238,9 +239,25 @@ def test_heartbeat_age_for_the_health_check() -> None:
         assert not beat_is_alive()
 
 
+def test_health_checks_for_the_api() -> None:
+    assert beat_check() == "unknown"
+    with time_machine.travel(NOON, tick=False):
+        jobs.heartbeat()
+        assert beat_check() == "ok"
+    with time_machine.travel(NOON + dt.timedelta(minutes=5), tick=False):
+        assert beat_check() == "stale: the Beat heartbeat last ran 300s ago"
+
+
 def test_broker_ping_reports_an_unreachable_broker() -> None:
     with mock.patch.object(app, "connection_for_write", side_effect=ConnectionRefusedError("refused")):
         assert broker_ping() == "ConnectionRefusedError: refused"
+        assert broker_check() == "ConnectionRefusedError: refused"
+
+
+def test_broker_check_on_the_embedded_broker(tmp_path: Any) -> None:
+    conn = Connection("filesystem://", transport_options={"data_folder_in": str(tmp_path)})
+    with mock.patch.object(app, "connection_for_write", return_value=conn):
+        assert broker_check() == "ok"
 
 
 # --- Alerts webhook -----------------------------------------------------------------------------
