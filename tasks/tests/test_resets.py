@@ -187,10 +187,11 @@ def test_two_concurrent_resets_reset_each_brand_once(kind: Any) -> None:
             connection.close()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    with time_machine.travel(moment, tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
 
     assert not failures
     assert sum(r["brands_reset"] for r in results) == 3
