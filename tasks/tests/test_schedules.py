@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -64,3 +73,48 @@ def test_a_deleted_periodic_task_comes_back_on_the_next_migrate() -> None:
     call_command("migrate", verbosity=0)
 
     assert _state()["beat heartbeat"][:4] == DEFAULTS["beat heartbeat"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(databases=[])
+def test_migrate_on_an_empty_database_then_again_keeps_an_edited_interval(tmp_path: Path) -> None:
+    """Literally: `manage.py migrate` on an empty database (a fresh SQLite file), twice."""
+    database = tmp_path / "empty.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+
+    def migrate() -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+
+    def rows() -> dict[str, tuple[Any, ...]]:
+        with closing(sqlite3.connect(database)) as db:
+            found = db.execute(
+                "SELECT t.name, t.task, i.every, i.period, t.expire_seconds, t.enabled, t.date_changed "
+                "FROM django_celery_beat_periodictask t JOIN django_celery_beat_intervalschedule i "
+                "ON i.id = t.interval_id"
+            ).fetchall()
+        return {row[0]: tuple(row[1:]) for row in found}
+
+    migrate()
+    first = rows()
+    assert {name: value[:4] for name, value in first.items()} == DEFAULTS
+
+    # ops staff set "enforce budgets" to every 2 minutes in the admin
+    with closing(sqlite3.connect(database)) as db:
+        db.execute("INSERT INTO django_celery_beat_intervalschedule (every, period) VALUES (2, 'minutes')")
+        db.execute(
+            "UPDATE django_celery_beat_periodictask SET interval_id = last_insert_rowid() "
+            "WHERE name = 'enforce budgets'"
+        )
+        db.commit()
+    edited = rows()
+
+    migrate()
+
+    assert rows() == edited
+    assert edited["enforce budgets"][1:3] == (2, "minutes")
