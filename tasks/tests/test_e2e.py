@@ -155,8 +155,10 @@ def stack(
         yield state
     finally:
         _stop(worker)
-        with Connection(BROKER_URL) as conn:  # drop what is left of our queue
-            conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
+        with Connection(BROKER_URL) as conn:  # drop our queue and its binding keys from Redis
+            channel: Any = conn.default_channel
+            channel.queue_delete(queue)
+            channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def test_inspect_registered_lists_every_task(stack: Stack) -> None:
