@@ -6,7 +6,7 @@ import datetime as dt
 import http.server
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -23,7 +23,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from spending.models import Spend
-from spending.services import spend_record
+from spending.services import SpendInput, spend_record
 from tasks import services
 from tasks import tasks as jobs
 from tasks.alerts import WebhookError, alert_webhook_post
@@ -200,18 +200,29 @@ def test_simulated_spend_is_deterministic_and_idempotent_within_a_slot() -> None
     ]
 
 
+class _FixedSource:
+    """A connector that reports 0.40 per campaign (one class: the documented interface)."""
+
+    name = "fixed"
+
+    def fetch(self, *, campaigns: Sequence[Campaign], moment: dt.datetime) -> Iterator[SpendInput]:
+        for campaign in campaigns:
+            yield SpendInput(
+                campaign_id=campaign.pk, amount="0.40", source=self.name, external_id=f"f{campaign.pk}"
+            )
+
+
 @time_machine.travel(NOON, tick=False)
 def test_sync_spend_counts_the_pauses_it_causes() -> None:
-    campaign = make_campaign(daily_budget=Decimal("0.40"))
+    capped = make_campaign(daily_budget=Decimal("0.40"))
+    free = make_campaign()
 
-    summary = services.spend_sync(moment=NOON, source=SimulatedSpendSource(seed=3)).as_dict()
+    summary = services.spend_sync(moment=NOON, source=_FixedSource()).as_dict()
 
-    campaign.refresh_from_db()
-    if summary["recorded"]:
-        assert summary["paused"] == {"campaign_daily_budget": 1}
-        assert not campaign.is_active
-    else:  # the seed skipped this slot: nothing recorded, nothing paused
-        assert campaign.is_active
+    assert (summary["source"], summary["recorded"], summary["amount"]) == ("fixed", 2, "0.80")
+    assert summary["paused"] == {"campaign_daily_budget": 1}
+    assert not Campaign.objects.get(pk=capped.pk).is_active
+    assert Campaign.objects.get(pk=free.pk).is_active
 
 
 def test_the_default_spend_source_records_nothing() -> None:
