@@ -23,9 +23,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo_data --if-empty
 
-## Create the virtualenv, install, migrate, load demo data and start the server.
+## Create the virtualenv, install, migrate, load demo data, and start the web server, one
+## Celery worker and Celery Beat together (Ctrl-C stops all three). Without
+## CELERY_BROKER_URL they share an embedded broker (.run/broker), so no Redis is needed.
 run: demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m tasks.devstack --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

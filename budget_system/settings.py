@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "campaigns",
     "spending",
     "tasks",
+    "django_celery_beat",
 ]
 
 MIDDLEWARE = [
@@ -129,3 +130,51 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Automation: Celery, Beat, spend source, alerts (owned by the automation issue) -----
+# Broker: Redis in production and CI (CELERY_BROKER_URL=redis://...). When unset, an
+# embedded broker that needs no server: kombu's filesystem transport under .run/broker/
+# (one machine only; it is what `make run` uses on a laptop with nothing but Python).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://"
+CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", "").strip() or BASE_DIR / ".run" / "broker")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem://")
+    else {}
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Results are optional: jobs record their outcome in the database and the log.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"  # Beat's clock; brands' days are computed in their own zones
+CELERY_ENABLE_UTC = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "").strip() or "celery"
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 1000)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A sweep over more status-active campaigns than this is split into pk-range chunks
+# dispatched as a Celery group, so that more workers divide the work.
+SWEEP_CHUNK_SIZE = env_int("SWEEP_CHUNK_SIZE", 1000)
+# Where sync_spend reads spend from: "none" (production: spend arrives through the API),
+# "simulated" (demos and load; deterministic with SPEND_SOURCE_SEED), or a dotted path to
+# a class implementing tasks.spend_sources.SpendSource.
+SPEND_SOURCE = os.environ.get("SPEND_SOURCE", "").strip() or "none"
+SPEND_SOURCE_SEED = env_int("SPEND_SOURCE_SEED", 42)
+# When set, every batch of serving changes is POSTed there as JSON by a retried task.
+ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
+ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 10)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` has web, worker and Beat writing one SQLite file: wait for the lock
+    # instead of failing, and take the write lock when a transaction begins.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# --- end of the automation block --------------------------------------------------------

@@ -41,3 +41,8 @@ def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
             change.pause_reason or "all rules pass",
             extra={"event": f"campaign_{change.kind}", **change.as_payload()},
         )
+    if changes:
+        # The webhook channel (ALERT_WEBHOOK_URL): a retried task, enqueued here, after commit.
+        from tasks.alerts import alert_webhook_enqueue
+
+        alert_webhook_enqueue(changes)

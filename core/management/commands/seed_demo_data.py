@@ -17,7 +17,7 @@ from campaigns.services import campaign_create, reconcile
 from core.actors import Actor
 from core.timeutils import local_date, now
 from scheduling.services import schedule_create
-from spending.services import SpendInput, spend_record_many
+from spending.services import MAX_BULK_RECORDS, SpendInput, spend_record_many
 
 TIMEZONES = [
     "America/New_York",
@@ -33,7 +33,7 @@ class Command(BaseCommand):
     help = "Create demo brands, campaigns, schedules and spend (through the services)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--brands", type=int, default=5)
+        parser.add_argument("--brands", type=int, default=5, help="brands to add")
         parser.add_argument("--campaigns", type=int, default=4, help="campaigns per brand")
         parser.add_argument("--days", type=int, default=14, help="days of spend history")
         parser.add_argument("--seed", type=int, default=42, help="random seed (deterministic data)")
@@ -70,6 +70,7 @@ class Command(BaseCommand):
                     monthly_budget=daily * 25,
                 )
                 today = local_date(brand.timezone, moment)
+                items: list[SpendInput] = []
                 for number in range(options["campaigns"]):
                     campaign = campaign_create(
                         brand_id=brand.pk,
@@ -80,7 +81,7 @@ class Command(BaseCommand):
                         actor=actor,
                         moment=moment,
                     )
-                    items = [
+                    items.extend(
                         SpendInput(
                             campaign_id=campaign.pk,
                             amount=Decimal(rng.randint(500, int(daily * 100 // 4))) / 100,
@@ -89,10 +90,13 @@ class Command(BaseCommand):
                             source="demo",
                         )
                         for days_ago in range(options["days"], 0, -1)
-                    ]
-                    if items:
-                        spend_record_many(items=items, actor=actor, moment=moment)
-                        spends += len(items)
+                    )
+                # One ledger write per brand (in batches the service accepts), not per campaign.
+                for start_at in range(0, len(items), MAX_BULK_RECORDS):
+                    spend_record_many(
+                        items=items[start_at : start_at + MAX_BULK_RECORDS], actor=actor, moment=moment
+                    )
+                spends += len(items)
             result = reconcile(moment=moment, actor=actor)
         self.stdout.write(
             f"Created {options['brands']} brands, {options['brands'] * options['campaigns']} campaigns, "

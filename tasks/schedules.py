@@ -1,0 +1,82 @@
+"""Periodic schedules, defined in code and upserted by name into django-celery-beat.
+
+``periodic_tasks_sync`` runs after every ``manage.py migrate`` (``post_migrate``, see
+``apps.py``). It creates the missing entries and never touches existing ones, so what ops
+staff edit in the admin (interval, enabled, expiry) survives every deploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    task: str
+    every_seconds: int
+    description: str
+
+    @property
+    def interval(self) -> tuple[int, str]:
+        """(every, period) as django-celery-beat stores it, in the largest whole unit."""
+        if self.every_seconds % 60 == 0:
+            return self.every_seconds // 60, IntervalSchedule.MINUTES
+        return self.every_seconds, IntervalSchedule.SECONDS
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("sync spend", "tasks.sync_spend", 300, "Record spend from the SPEND_SOURCE."),
+    PeriodicJob("enforce budgets", "tasks.enforce_budgets", 60, "Pause and resume on every rule."),
+    PeriodicJob(
+        "enforce dayparting", "tasks.enforce_dayparting", 60, "Pause and resume campaigns with a schedule."
+    ),
+    PeriodicJob(
+        "reset daily budgets",
+        "tasks.reset_daily_budgets",
+        900,
+        "Per brand, once its local day has turned (idempotent per brand-day).",
+    ),
+    PeriodicJob(
+        "reset monthly budgets",
+        "tasks.reset_monthly_budgets",
+        900,
+        "Per brand, once its local month has turned (idempotent per brand-month).",
+    ),
+    PeriodicJob("beat heartbeat", "tasks.heartbeat", 30, "Records that Beat ticks (read by health checks)."),
+)
+
+
+def periodic_tasks_sync(*, using: str = "default") -> list[str]:
+    """Create the periodic tasks that do not exist yet (by name); returns their names.
+
+    Each gets ``expire_seconds`` of one interval (a run not started by then is dropped, so
+    missed runs do not pile up) and a ``start_time`` of now, so Beat's first tick after a
+    fresh install runs every job at once instead of waiting one interval.
+    """
+    created: list[str] = []
+    with transaction.atomic(using=using):
+        existing = set(
+            PeriodicTask.objects.using(using)
+            .filter(name__in=[job.name for job in PERIODIC_JOBS])
+            .values_list("name", flat=True)
+        )
+        for job in PERIODIC_JOBS:
+            if job.name in existing:
+                continue
+            every, period = job.interval
+            interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period=period)
+            PeriodicTask.objects.using(using).create(
+                name=job.name,
+                task=job.task,
+                interval=interval,
+                expire_seconds=job.every_seconds,
+                start_time=timezone.now(),
+                description=job.description,
+            )
+            created.append(job.name)
+    return created

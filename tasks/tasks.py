@@ -1,0 +1,152 @@
+"""Celery tasks: thin callers of ``tasks.services``. Each returns and logs a JSON summary.
+
+Tasks take JSON primitives: ``at`` (an ISO-8601 moment with offset; default: now, used by
+tests and by on-call to replay a moment), ``brand_ids`` and ``dry_run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from celery import Task, group, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from core.timeutils import now
+from tasks import services
+from tasks.alerts import WebhookError, alert_webhook_post
+from tasks.models import SweepRun
+from tasks.summary import JobSummary
+
+logger = logging.getLogger("budget.jobs")
+
+# Transient database errors (lost connection, deadlock, serialization failure): retried.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+CHUNK_EXPIRES_SECONDS = 600
+
+
+def parse_moment(at: str | None) -> dt.datetime:
+    if at is None:
+        return now()
+    moment = dt.datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        raise ValueError(f"'at' must carry a UTC offset: {at!r}")
+    return moment
+
+
+def _sweep(
+    job: str, at: str | None, brand_ids: list[int] | None, dry_run: bool, chunk_size: int | None
+) -> Any:
+    moment = parse_moment(at)
+    size = chunk_size or settings.SWEEP_CHUNK_SIZE
+    if brand_ids is None and not dry_run:
+        ranges = services.sweep_plan(job=job, chunk_size=size)
+        if len(ranges) > 1:
+            run = services.sweep_start(job=job, moment=moment if at else None, chunks=len(ranges))
+            group(
+                sweep_chunk.s(run.pk, index, low, high).set(expires=CHUNK_EXPIRES_SECONDS)
+                for index, (low, high) in enumerate(ranges)
+            ).apply_async()
+            summary = JobSummary(job, extra={"chunks": len(ranges), "run": run.pk})
+            return summary.log("dispatched")
+    return services.sweep_run_inline(job=job, moment=moment, brand_ids=brand_ids, dry_run=dry_run).log()
+
+
+@shared_task(name="tasks.enforce_budgets", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def enforce_budgets(
+    at: str | None = None,
+    brand_ids: list[int] | None = None,
+    dry_run: bool = False,
+    chunk_size: int | None = None,
+) -> Any:
+    """Pause what a rule now stops and resume what the system had stopped and may serve."""
+    return _sweep(services.ENFORCE_BUDGETS, at, brand_ids, dry_run, chunk_size)
+
+
+@shared_task(
+    name="tasks.enforce_dayparting", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3
+)
+def enforce_dayparting(
+    at: str | None = None,
+    brand_ids: list[int] | None = None,
+    dry_run: bool = False,
+    chunk_size: int | None = None,
+) -> Any:
+    """The same evaluation, over the campaigns that have a dayparting schedule."""
+    return _sweep(services.ENFORCE_DAYPARTING, at, brand_ids, dry_run, chunk_size)
+
+
+@shared_task(
+    bind=True,
+    name="tasks.sweep_chunk",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,  # idempotent: reconcile applies only differences
+)
+def sweep_chunk(self: Task[Any, Any], run_id: int, index: int, min_pk: int, max_pk: int) -> Any:
+    """One pk range of a chunked sweep. A retry or re-delivery redoes only this range."""
+    run = SweepRun.objects.filter(pk=run_id).first()
+    if run is None or services.sweep_chunk_done(run_id=run_id, index=index):
+        return None
+    result = services.sweep_range(job=run.job, moment=run.moment or now(), min_pk=min_pk, max_pk=max_pk)
+    chunk = JobSummary(run.job, extra={"run": run_id, "chunk": index}).add(result)
+    data = chunk.as_dict()
+    logger.debug("job %s chunk %s/%s: %s", run.job, index + 1, run.chunks_total, chunk.to_json())
+    final = services.sweep_chunk_finish(run=run, index=index, min_pk=min_pk, max_pk=max_pk, result=data)
+    if final is not None:
+        final.log()
+    return data
+
+
+@shared_task(
+    name="tasks.reset_daily_budgets", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3
+)
+def reset_daily_budgets(
+    at: str | None = None, brand_ids: list[int] | None = None, dry_run: bool = False
+) -> Any:
+    return services.budgets_reset(
+        kind="daily", moment=parse_moment(at), brand_ids=brand_ids, dry_run=dry_run
+    ).log()
+
+
+@shared_task(
+    name="tasks.reset_monthly_budgets", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3
+)
+def reset_monthly_budgets(
+    at: str | None = None, brand_ids: list[int] | None = None, dry_run: bool = False
+) -> Any:
+    return services.budgets_reset(
+        kind="monthly", moment=parse_moment(at), brand_ids=brand_ids, dry_run=dry_run
+    ).log()
+
+
+@shared_task(name="tasks.sync_spend", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def sync_spend(at: str | None = None, brand_ids: list[int] | None = None, dry_run: bool = False) -> Any:
+    return services.spend_sync(moment=parse_moment(at), brand_ids=brand_ids, dry_run=dry_run).log()
+
+
+@shared_task(name="tasks.heartbeat", ignore_result=True)
+def heartbeat() -> str:
+    """Record that Beat ticked (and a worker ran it); ``tasks.health`` reads the age."""
+    beat = services.heartbeat_record()
+    logger.info("job heartbeat finished: %s", beat.beat_at.isoformat())
+    return beat.beat_at.isoformat()
+
+
+@shared_task(
+    name="tasks.send_alert_webhook",
+    autoretry_for=(WebhookError, OSError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def send_alert_webhook(payload: dict[str, Any]) -> int:
+    """POST one batch of serving changes to ``ALERT_WEBHOOK_URL`` (retried with backoff)."""
+    return alert_webhook_post(payload)

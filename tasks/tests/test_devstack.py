@@ -1,0 +1,98 @@
+"""`make run` on a machine without Redis: web + worker + Beat on the embedded broker.
+
+Starts the real `make run` with a temporary SQLite database and broker folder and no
+CELERY_BROKER_URL, waits (bounded) until the worker log shows that the dayparting and budget
+jobs ran and the web server answers, then sends Ctrl-C (SIGINT to the process group, as a
+terminal does) and checks that all three processes stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+DEADLINE_SECONDS = 120  # the acceptance bound; it takes about 20 seconds
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_make_run_starts_web_worker_and_beat_on_the_embedded_broker(tmp_path: Path) -> None:
+    port = 18200 + os.getpid() % 100
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CELERY_")}
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "CELERY_BROKER_DIR": str(tmp_path / "broker"),
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # like a terminal's foreground process group
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for raw in iter(process.stdout.readline, b""):
+            lines.append(raw.decode(errors="replace").rstrip())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    children: dict[str, int] = {}
+    try:
+        wanted = {"enforce_dayparting", "enforce_budgets"}
+        seen: set[str] = set()
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while seen != wanted and time.monotonic() < deadline and process.poll() is None:
+            for line in list(lines):
+                match = re.match(r"worker\s*\| .*job (\w+) finished", line)
+                if match and match.group(1) in wanted:
+                    seen.add(match.group(1))
+            time.sleep(0.5)
+        log = "\n".join(lines[-80:])
+        assert seen == wanted, f"jobs seen in the worker log: {seen}\n{log}"
+        assert "devstack| broker: embedded filesystem broker" in "\n".join(lines)
+        for line in lines:
+            started = re.match(r"devstack\| started (\w+) pid=(\d+)", line)
+            if started:
+                children[started.group(1)] = int(started.group(2))
+        assert set(children) == {"web", "worker", "beat"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=10) as response:
+            assert response.status == 200
+
+        # Ctrl-C stops all three together
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=40)
+        reader.join(timeout=5)
+        assert "devstack| stopped" in "\n".join(lines)
+        assert not [name for name, pid in children.items() if _alive(pid)]
+    finally:
+        for pid in [process.pid, *children.values()]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        process.wait(timeout=10)
