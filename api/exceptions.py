@@ -3,8 +3,8 @@
 * 400 (validation, malformed JSON): ``{"field": ["message", ...], ...}``; errors that belong
   to no single field sit under ``non_field_errors``; a bulk of spend answers
   ``{"spends": [{...errors of record 0...}, {}, ...]}``.
-* every other error: ``{"detail": "message", "code": "machine_code"}`` (409 adds ``field``
-  when the conflict is about one).
+* every other error: ``{"detail": "message", "code": "machine_code"}`` (409 adds ``field``:
+  the field in conflict, or ``null``).
 
 Service errors are mapped here, so views never catch: Django ``ValidationError`` -> 400
 with its field names, ``NestedValidationError`` -> its ``detail``, ``ConflictError`` -> 409,
@@ -94,7 +94,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "detail": str(exc.detail) if not isinstance(exc.detail, dict | list) else exc.detail,
             "code": codes if isinstance(codes, str) else exc.default_code,
         }
-        if isinstance(exc, Conflict) and exc.field:
+        if isinstance(exc, Conflict):
             body["field"] = exc.field
         response.data = body
     return response

@@ -30,7 +30,7 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 class ConflictSerializer(ErrorSerializer):
-    field = serializers.CharField(read_only=True, required=False, help_text="The field in conflict.")
+    field = serializers.CharField(read_only=True, allow_null=True, help_text="The field in conflict, if one.")
 
 
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
@@ -97,10 +97,14 @@ ERROR_RESPONSES: dict[str, OpenApiResponse] = {
                 },
                 response_only=True,
             ),
-            _error(
-                "has_spend",
-                "This brand has recorded spend; deactivate it instead of deleting it.",
+            OpenApiExample(
                 "Would lose history",
+                value={
+                    "detail": "This brand has recorded spend; deactivate it instead of deleting it.",
+                    "code": "has_spend",
+                    "field": None,
+                },
+                response_only=True,
             ),
         ],
     ),
