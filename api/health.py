@@ -51,11 +51,19 @@ def register(name: str) -> Callable[[Check], Check]:
     return decorator
 
 
+def _configured(path: str) -> Check:
+    def check() -> str:
+        return str(import_string(path)())
+
+    return check
+
+
 def checks() -> dict[str, Check]:
+    """The registered checks, with ``settings.HEALTH_CHECKS`` added or replacing them."""
     found = dict(_REGISTRY)
     configured: dict[str, str] = getattr(settings, "HEALTH_CHECKS", {})
     for name, path in configured.items():
-        found[name] = import_string(path)
+        found[name] = _configured(path)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -226,3 +227,17 @@ def _rest_framework() -> dict[str, object]:
     from django.conf import settings
 
     return dict(settings.REST_FRAMEWORK)
+
+
+def test_the_routes_above_are_every_operation_of_the_schema(anonymous: APIClient) -> None:
+    schema = anonymous.get("/api/schema/?format=json").json()
+    documented = {
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if path != "/api/v1/health/"
+    }
+
+    listed = {(method, re.sub(r"\{\w+\}", "{id}", path)) for method, path in ROUTES}
+
+    assert listed == documented

@@ -99,3 +99,11 @@ def test_checks_plug_in_through_the_registry(anonymous: APIClient) -> None:
         health.register("beat")(original)
 
     assert response.json()["checks"]["beat"] == "ok"
+
+
+def test_a_misconfigured_check_is_a_failure_not_a_crash(anonymous: APIClient) -> None:
+    with override_settings(CELERY_BROKER_URL="", HEALTH_CHECKS={"beat": "no.such.module.check"}):
+        response = anonymous.get("/api/v1/health/")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"].startswith("error: ModuleNotFoundError")
