@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -56,6 +57,9 @@ def django_errors(error: DjangoValidationError) -> dict[str, Any]:
 
 
 def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return exceptions.ValidationError({NON_FIELD: [f"The request body is larger than {limit} bytes."]})
     if isinstance(exc, exceptions.ParseError):
         return exceptions.ValidationError({NON_FIELD: [str(exc.detail)]}, code="parse_error")
     if isinstance(exc, DjangoValidationError):

@@ -72,8 +72,9 @@ def test_anonymous_gets_401_everywhere(anonymous: APIClient, method: str, path: 
     assert response.headers["WWW-Authenticate"] == "Token"
 
 
-def test_a_bad_token_gets_401(anonymous: APIClient) -> None:
-    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+@pytest.mark.parametrize("key", ["not-a-real-token", "0" * 40, "a\u0000b", "x" * 41])
+def test_a_bad_token_gets_401(anonymous: APIClient, key: str) -> None:
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     response = anonymous.get("/api/v1/brands/")
 

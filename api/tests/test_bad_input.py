@@ -207,6 +207,20 @@ CASES = [
         "non_field_errors",
     ),
     Case("not UTF-8", "post", "/api/v1/spends/", (RAW, b'{"amount": "\xff"}'), "non_field_errors"),
+    Case(
+        "nested too deeply",
+        "post",
+        "/api/v1/spends/",
+        (RAW, b"[" * 50_000 + b"]" * 50_000),
+        "non_field_errors",
+    ),
+    Case(
+        "body too large",
+        "post",
+        "/api/v1/brands/",
+        (RAW, b'{"name": "' + b"x" * 3_000_000 + b'"}'),
+        "non_field_errors",
+    ),
 ]
 
 
