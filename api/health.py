@@ -89,7 +89,11 @@ def database_check() -> str:
 
 
 def broker_url() -> str:
-    return str(getattr(settings, "CELERY_BROKER_URL", "") or os.environ.get("CELERY_BROKER_URL", ""))
+    """``settings.CELERY_BROKER_URL`` when settings define it, else the environment's."""
+    configured = getattr(settings, "CELERY_BROKER_URL", None)
+    if configured is None:
+        configured = os.environ.get("CELERY_BROKER_URL", "")
+    return str(configured)
 
 
 @register("broker")
