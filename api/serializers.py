@@ -294,7 +294,12 @@ class ScheduleWriteSerializer(serializers.Serializer[DaypartingSchedule]):
         help_text="IANA time zone; `null` or empty: read in each campaign's brand time zone.",
     )
     is_active = serializers.BooleanField(default=True, help_text="An inactive schedule restricts nothing.")
-    windows = RecordsSerializer(child=WindowSerializer(), min_length=1, max_length=MAX_WINDOWS)
+    windows = RecordsSerializer(
+        child=WindowSerializer(),
+        min_length=1,
+        max_length=MAX_WINDOWS,
+        help_text=f"1 to {MAX_WINDOWS} windows; on PUT or PATCH they replace every window.",
+    )
 
 
 # --- Spend ------------------------------------------------------------------------------
@@ -336,7 +341,12 @@ class SpendCreateSerializer(serializers.Serializer[Spend]):
 
 
 class SpendBulkCreateSerializer(serializers.Serializer[Any]):
-    spends = RecordsSerializer(child=SpendCreateSerializer(), min_length=1, max_length=MAX_BULK_RECORDS)
+    spends = RecordsSerializer(
+        child=SpendCreateSerializer(),
+        min_length=1,
+        max_length=MAX_BULK_RECORDS,
+        help_text=f"1 to {MAX_BULK_RECORDS:,} records, validated all or nothing.",
+    )
 
 
 class CampaignStateSerializer(serializers.Serializer[Any]):
