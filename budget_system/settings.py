@@ -178,3 +178,73 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # instead of failing, and take the write lock when a transaction begins.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 # --- end of the automation block --------------------------------------------------------
+
+# === REST API v1 (the api app: issue 4) ==============================================
+# Everything the REST API needs, in one block: apps, DRF, drf-spectacular, throttle rates,
+# health checks. See README.md "API" and api/.
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "api",
+]
+
+# Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.
+API_THROTTLE_READ_RATE = os.environ.get("API_THROTTLE_READ_RATE", "1200/minute")
+API_THROTTLE_WRITE_RATE = os.environ.get("API_THROTTLE_WRITE_RATE", "600/minute")
+API_MAX_PAGE_SIZE = 500
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"read": API_THROTTLE_READ_RATE, "write": API_THROTTLE_WRITE_RATE},
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Budget System API",
+    "DESCRIPTION": (
+        "REST API v1 of the Budget System: brands, campaigns, dayparting schedules and the "
+        "append-only spend ledger, with budget status and idempotent spend ingestion. "
+        "Authenticate with `Authorization: Token <key>` (or a Django session)."
+    ),
+    "VERSION": "1.0.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.rules.Status",
+        "PauseReasonEnum": "campaigns.rules.PauseReason",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}
+
+# Health checks (api/health.py): extra or replacement checks as {"name": "dotted.path"};
+# a check returns "ok", "unknown" (reported, not failing) or raises / returns an error text.
+HEALTH_CHECKS: dict[str, str] = {
+    "beat": "tasks.health.beat_check",  # the heartbeat Beat sends and a worker records
+    "broker": "tasks.health.broker_check",  # Redis or the embedded broker
+}
+HEALTH_BROKER_TIMEOUT_SECONDS = 1.0
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)
+# === end REST API v1 ================================================================

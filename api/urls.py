@@ -1,0 +1,27 @@
+"""``/api/``: v1 resources under ``/api/v1/``, the OpenAPI schema and its two viewers."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views import BrandViewSet, CampaignViewSet, HealthView, ScheduleViewSet, SpendViewSet
+
+router = SimpleRouter()
+router.register("brands", BrandViewSet, basename="brand")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("schedules", ScheduleViewSet, basename="schedule")
+router.register("spends", SpendViewSet, basename="spend")
+
+v1 = [
+    path("health/", HealthView.as_view(), name="health"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
