@@ -14,28 +14,23 @@ Plug a check in from any app, without editing this module, either with the decor
 or through settings: ``HEALTH_CHECKS = {"beat": "tasks.health.beat_check"}`` (dotted
 paths, resolved at request time; a settings entry wins over a registered one).
 
-Built in: ``database`` (``SELECT 1``), ``broker`` (pings ``CELERY_BROKER_URL`` when it is a
-Redis URL; ``memory://`` is in-process and always ok; unset or another scheme: unknown)
-and ``beat`` (reads the heartbeat Celery Beat's scheduler records with
-``record_beat_heartbeat()`` in the default cache; none yet: unknown; older than
-``HEALTH_BEAT_MAX_AGE_SECONDS``: stale).
+Built in: ``database`` (``SELECT 1``), ``broker`` (opens a connection to
+``CELERY_BROKER_URL``, Redis or the embedded broker; unset: unknown) and ``beat`` (the age
+of the heartbeat that Beat schedules and a worker records, ``tasks.health``; none yet:
+unknown; older than ``HEALTH_BEAT_MAX_AGE_SECONDS``: stale).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 OK = "ok"
 UNKNOWN = "unknown"
-BEAT_HEARTBEAT_CACHE_KEY = "health:beat:heartbeat"
 
 Check = Callable[[], str]
 _REGISTRY: dict[str, Check] = {}
@@ -98,37 +93,19 @@ def broker_url() -> str:
 
 @register("broker")
 def broker_check() -> str:
+    from tasks.health import broker_ping
+
     url = broker_url()
     if not url:
         return UNKNOWN
     if url.startswith("memory://"):
         return OK
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        import redis
-
-        timeout = float(getattr(settings, "HEALTH_BROKER_TIMEOUT_SECONDS", 1.0))
-        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-        try:
-            client.ping()
-        finally:
-            client.close()
-        return OK
-    return UNKNOWN
-
-
-def record_beat_heartbeat(moment: dt.datetime | None = None) -> None:
-    """Celery Beat (or a task it schedules every minute) calls this to say it is alive."""
-    stamp = moment or timezone.now()
-    cache.set(BEAT_HEARTBEAT_CACHE_KEY, stamp.isoformat(), timeout=None)
+    error = broker_ping(url=url, timeout=float(getattr(settings, "HEALTH_BROKER_TIMEOUT_SECONDS", 1.0)))
+    return OK if error is None else f"error: {error}"
 
 
 @register("beat")
 def beat_check() -> str:
-    raw = cache.get(BEAT_HEARTBEAT_CACHE_KEY)
-    if raw is None:
-        return UNKNOWN
-    age = (timezone.now() - dt.datetime.fromisoformat(str(raw))).total_seconds()
-    max_age = int(getattr(settings, "HEALTH_BEAT_MAX_AGE_SECONDS", 180))
-    if age > max_age:
-        return f"stale: last heartbeat {int(age)}s ago (max {max_age}s)"
-    return OK
+    from tasks.health import beat_check as heartbeat_check
+
+    return heartbeat_check()

@@ -241,10 +241,7 @@ SPECTACULAR_SETTINGS = {
 
 # Health checks (api/health.py): extra or replacement checks as {"name": "dotted.path"};
 # a check returns "ok", "unknown" (reported, not failing) or raises / returns an error text.
-HEALTH_CHECKS: dict[str, str] = {
-    "beat": "tasks.health.beat_check",  # the heartbeat Beat sends and a worker records
-    "broker": "tasks.health.broker_check",  # Redis or the embedded broker
-}
+HEALTH_CHECKS: dict[str, str] = {}
 HEALTH_BROKER_TIMEOUT_SECONDS = 1.0
 HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)
 # === end REST API v1 ================================================================

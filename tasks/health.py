@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 
@@ -35,13 +36,14 @@ def beat_is_alive(*, max_age: dt.timedelta = HEARTBEAT_STALE_AFTER) -> bool:
     return age is not None and age <= max_age
 
 
-def broker_ping(*, timeout: int = 2) -> str | None:
-    """Open a connection to the configured broker: ``None`` when it works, else the error."""
+def broker_ping(*, url: str | None = None, timeout: float = 2) -> str | None:
+    """Open a connection to the broker (default: the configured one): ``None`` when it
+    works, else the error."""
     from budget_system.celery import app
 
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout)
+        with app.connection_for_write(url=url or settings.CELERY_BROKER_URL) as connection:
+            connection.ensure_connection(max_retries=1, timeout=math.ceil(timeout))
     except Exception as error:  # the health check reports any failure, it must not raise
         return f"{type(error).__name__}: {error}"
     return None
