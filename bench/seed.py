@@ -93,7 +93,13 @@ def seed(scale: Scale) -> dict[str, int]:
             "INSERT INTO spending_branddailyspend (brand_id, date, amount)"
             " SELECT brand_id, date, sum(amount) FROM spending_spend GROUP BY brand_id, date"
         )
-        cursor.execute("ANALYZE")
+        for owner in ("campaign", "brand"):
+            cursor.execute(
+                f"INSERT INTO spending_{owner}monthlyspend ({owner}_id, month, amount)"  # noqa: S608
+                f" SELECT {owner}_id, date_trunc('month', date)::date, sum(amount)"
+                f" FROM spending_{owner}dailyspend GROUP BY 1, 2"
+            )
+        cursor.execute("VACUUM ANALYZE" if connection.in_atomic_block is False else "ANALYZE")
         cursor.execute("SELECT count(*) FROM spending_spend")
         spends = cursor.fetchone()
     return {

@@ -17,8 +17,14 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from core.money import ZERO, to_money
-from core.timeutils import month_start
-from spending.models import BrandDailySpend, CampaignDailySpend, Spend
+from core.timeutils import month_end, month_start
+from spending.models import (
+    BrandDailySpend,
+    BrandMonthlySpend,
+    CampaignDailySpend,
+    CampaignMonthlySpend,
+    Spend,
+)
 
 if TYPE_CHECKING:
     from brands.models import Brand
@@ -60,24 +66,41 @@ def period_totals_sql(
     brand_days: Mapping[int, dt.date] | None = None,
     campaign_days: Mapping[int, dt.date] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The SQL of ``period_totals``: rows of (kind "b" or "c", id, day total, month total)."""
+    """The SQL of ``period_totals``: rows of (kind, id, date, amount).
+
+    Per rollup owner (``b`` brand, ``c`` campaign) and distinct local day: the monthly
+    rollup row of the day's month (kind ``bm``/``cm``) and the daily rows from the day to
+    the month's end (``bd``/``cd``): the day's own row, and any spend dated after it,
+    which is not month-to-date. Two index probes per id, whatever the day of the month.
+    """
     parts: list[str] = []
     params: list[Any] = []
     groups = (
-        ("b", BrandDailySpend._meta.db_table, "brand_id", brand_days or {}),
-        ("c", CampaignDailySpend._meta.db_table, "campaign_id", campaign_days or {}),
+        ("b", BrandDailySpend._meta.db_table, BrandMonthlySpend._meta.db_table, "brand_id", brand_days),
+        (
+            "c",
+            CampaignDailySpend._meta.db_table,
+            CampaignMonthlySpend._meta.db_table,
+            "campaign_id",
+            campaign_days,
+        ),
     )
-    for kind, table, key, days in groups:
+    for kind, daily, monthly, key, days in groups:
         keys_by_day: dict[dt.date, list[int]] = defaultdict(list)
-        for item, day in days.items():
+        for item, day in (days or {}).items():
             keys_by_day[day].append(item)
         for day, keys in keys_by_day.items():
             marks = ", ".join(["%s"] * len(keys))
             parts.append(
-                f"SELECT '{kind}', {key}, SUM(CASE WHEN date = %s THEN amount ELSE 0 END), SUM(amount) "  # noqa: S608
-                f"FROM {table} WHERE {key} IN ({marks}) AND date >= %s AND date <= %s GROUP BY {key}"
+                f"SELECT '{kind}d', {key}, date, amount FROM {daily} "  # noqa: S608 - names are constants
+                f"WHERE {key} IN ({marks}) AND date >= %s AND date <= %s"
             )
-            params.extend([day, *keys, month_start(day), day])
+            params.extend([*keys, day, month_end(day)])
+            parts.append(
+                f"SELECT '{kind}m', {key}, month, amount FROM {monthly} "  # noqa: S608
+                f"WHERE {key} IN ({marks}) AND month = %s"
+            )
+            params.extend([*keys, month_start(day)])
     return " UNION ALL ".join(parts), params
 
 
@@ -88,11 +111,25 @@ def read_period_totals(
     campaign_days: Mapping[int, dt.date] | None = None,
 ) -> tuple[dict[int, Totals], dict[int, Totals]]:
     """Totals by id from the rows of ``period_totals_sql`` (zero where no row came back)."""
-    brands: dict[int, Totals] = dict.fromkeys(brand_days or {}, (ZERO, ZERO))
-    campaigns: dict[int, Totals] = dict.fromkeys(campaign_days or {}, (ZERO, ZERO))
-    for kind, item, day_total, month_total in rows:
-        target = brands if kind == "b" else campaigns
-        target[int(item)] = (to_money(day_total or 0), to_money(month_total or 0))
+    days = {"b": brand_days or {}, "c": campaign_days or {}}
+    sums: dict[str, dict[int, list[Decimal]]] = {
+        owner: {item: [ZERO, ZERO] for item in owner_days} for owner, owner_days in days.items()
+    }
+    for kind, item, when, amount in rows:
+        owner, part = kind[0], kind[1]
+        key = int(item)
+        money = to_money(amount)
+        totals = sums[owner][key]
+        if part == "m":
+            totals[1] += money
+            continue
+        on = when if isinstance(when, dt.date) else dt.date.fromisoformat(str(when))
+        if on == days[owner][key]:
+            totals[0] += money
+        else:  # dated after the day: in the monthly row, but not month-to-date
+            totals[1] -= money
+    brands = {item: (day, month) for item, (day, month) in sums["b"].items()}
+    campaigns = {item: (day, month) for item, (day, month) in sums["c"].items()}
     return brands, campaigns
 
 
@@ -103,10 +140,10 @@ def period_totals(
 ) -> tuple[dict[int, Totals], dict[int, Totals]]:
     """(day, month-to-date) totals of brands and of campaigns, each for its own local day.
 
-    One query whatever the number of brands and campaigns: a ``UNION ALL`` of one
-    aggregate per rollup table and distinct local date (at most three dates at any
-    moment, since time zones span about 26 hours). Hand-written SQL: this is the hot
-    path of every sweep batch.
+    One query whatever the number of brands and campaigns: a ``UNION ALL`` of index
+    probes into the daily and monthly rollups per distinct local date (at most three
+    dates at any moment, since time zones span about 26 hours). Hand-written SQL: this
+    is the hot path of every sweep batch.
     """
     sql, params = period_totals_sql(brand_days=brand_days, campaign_days=campaign_days)
     rows: list[Sequence[Any]] = []

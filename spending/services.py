@@ -25,7 +25,14 @@ from core.exceptions import ConflictError, NestedValidationError
 from core.money import MoneyError, parse_amount
 from core.timeutils import local_date, month_start, now
 from scheduling.windows import Window
-from spending.models import MANUAL_SOURCE, BrandDailySpend, CampaignDailySpend, Spend
+from spending.models import (
+    MANUAL_SOURCE,
+    BrandDailySpend,
+    BrandMonthlySpend,
+    CampaignDailySpend,
+    CampaignMonthlySpend,
+    Spend,
+)
 from spending.selectors import Totals, period_totals, period_totals_sql, read_period_totals
 
 EARLIEST_SPEND_DATE = dt.date(2000, 1, 1)
@@ -228,21 +235,32 @@ def _matches(existing: Spend, valid: _Valid) -> bool:
     )
 
 
-def _rollup_amounts(rows: Iterable[Spend]) -> tuple[dict[tuple[int, dt.date], Decimal], ...]:
-    by_campaign: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
-    by_brand: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
+Rollup = (
+    type[CampaignDailySpend] | type[BrandDailySpend] | type[CampaignMonthlySpend] | type[BrandMonthlySpend]
+)
+# (model, owner column, period column): the four rollups every ledger insert increments.
+ROLLUPS: tuple[tuple[Rollup, str, str], ...] = (
+    (CampaignDailySpend, "campaign_id", "date"),
+    (BrandDailySpend, "brand_id", "date"),
+    (CampaignMonthlySpend, "campaign_id", "month"),
+    (BrandMonthlySpend, "brand_id", "month"),
+)
+
+
+def _rollup_amounts(rows: Iterable[Spend], owner: str, period: str) -> dict[tuple[int, dt.date], Decimal]:
+    amounts: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
     for spend in rows:
-        by_campaign[(spend.campaign_id, spend.date)] += spend.amount
-        by_brand[(spend.brand_id, spend.date)] += spend.amount
-    return by_campaign, by_brand
+        when = spend.date if period == "date" else month_start(spend.date)
+        amounts[(getattr(spend, owner), when)] += spend.amount
+    return amounts
 
 
-def _upsert_sql(model: type[CampaignDailySpend] | type[BrandDailySpend], key: str, count: int) -> str:
+def _upsert_sql(model: Rollup, owner: str, period: str, count: int) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     values = ", ".join(["(%s, %s, %s)"] * count)
     return (
-        f"INSERT INTO {table} ({key}, date, amount) VALUES {values} "  # noqa: S608 - names are constants
-        f"ON CONFLICT ({key}, date) DO UPDATE SET amount = {table}.amount + excluded.amount"
+        f"INSERT INTO {table} ({owner}, {period}, amount) VALUES {values} "  # noqa: S608 - constants
+        f"ON CONFLICT ({owner}, {period}) DO UPDATE SET amount = {table}.amount + excluded.amount"
     )
 
 
@@ -253,15 +271,22 @@ def _rollup_params(amounts: dict[tuple[int, dt.date], Decimal]) -> list[Any]:
     return params
 
 
+def _upserts(rows: list[Spend]) -> list[tuple[str, list[Any]]]:
+    """One ``INSERT ... ON CONFLICT DO UPDATE SET amount = amount + excluded.amount`` per
+    rollup: never a read-modify-write in Python."""
+    statements = []
+    for model, owner, period in ROLLUPS:
+        amounts = _rollup_amounts(rows, owner, period)
+        statements.append((_upsert_sql(model, owner, period, len(amounts)), _rollup_params(amounts)))
+    return statements
+
+
 def _write_separately(rows: list[Spend]) -> None:
-    """Ledger insert, then one ``INSERT ... ON CONFLICT DO UPDATE`` per rollup table."""
+    """Ledger insert, then the rollup upserts, statement by statement (SQLite)."""
     Spend.objects.bulk_create(rows)
-    by_campaign, by_brand = _rollup_amounts(rows)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _upsert_sql(CampaignDailySpend, "campaign_id", len(by_campaign)), _rollup_params(by_campaign)
-        )
-        cursor.execute(_upsert_sql(BrandDailySpend, "brand_id", len(by_brand)), _rollup_params(by_brand))
+        for sql, params in _upserts(rows):
+            cursor.execute(sql, params)
 
 
 SPEND_COLUMNS = (
@@ -280,14 +305,13 @@ SPEND_COLUMNS = (
 def _write_in_one_statement(
     rows: list[Spend], brand_days: dict[int, dt.date], campaign_days: dict[int, dt.date]
 ) -> tuple[dict[int, Totals], dict[int, Totals]]:
-    """PostgreSQL: ledger insert, both rollup upserts and the totals, in one statement.
+    """PostgreSQL: ledger insert, the four rollup upserts and the totals, in one statement.
 
     Data-modifying CTEs run to completion; the statement's ``SELECT`` sees the snapshot
     taken before them, so it returns the totals *before* these rows (the caller holds
     the brand locks, so nothing else moves them) and the new ledger ids, in ``VALUES``
     order as Django's own ``bulk_create`` relies on.
     """
-    by_campaign, by_brand = _rollup_amounts(rows)
     stamp = timezone.now()
     params: list[Any] = []
     for spend in rows:
@@ -295,15 +319,17 @@ def _write_in_one_statement(
         params.extend(getattr(spend, column) for column in SPEND_COLUMNS)
     totals_sql, totals_params = period_totals_sql(brand_days=brand_days, campaign_days=campaign_days)
     spend_values = ", ".join(["(" + ", ".join(["%s"] * len(SPEND_COLUMNS)) + ")"] * len(rows))
+    upserts = _upserts(rows)
     sql = (
         f"WITH new_spend AS (INSERT INTO {Spend._meta.db_table} ({', '.join(SPEND_COLUMNS)}) "  # noqa: S608
         f"VALUES {spend_values} RETURNING id), "
-        f"c AS ({_upsert_sql(CampaignDailySpend, 'campaign_id', len(by_campaign))}), "
-        f"b AS ({_upsert_sql(BrandDailySpend, 'brand_id', len(by_brand))}) "
-        "SELECT 'n', id, NULL::numeric, NULL::numeric FROM new_spend"
+        + ", ".join(f"r{index} AS ({upsert})" for index, (upsert, _) in enumerate(upserts))
+        + " SELECT 'n', id, NULL::date, NULL::numeric FROM new_spend"
         + (f" UNION ALL {totals_sql}" if totals_sql else "")
     )
-    params += _rollup_params(by_campaign) + _rollup_params(by_brand) + totals_params
+    for _, upsert_params in upserts:
+        params += upsert_params
+    params += totals_params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         result = cursor.fetchall()

@@ -14,7 +14,13 @@ from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import Status
 from core.money import ZERO
 from core.tests.factories import make_brand, make_campaign
-from spending.models import BrandDailySpend, CampaignDailySpend, Spend
+from spending.models import (
+    BrandDailySpend,
+    BrandMonthlySpend,
+    CampaignDailySpend,
+    CampaignMonthlySpend,
+    Spend,
+)
 from spending.services import spend_record
 
 THREADS = 8
@@ -66,6 +72,8 @@ def test_concurrent_spend_keeps_exact_totals_and_pauses_each_crossing_once() -> 
     assert Spend.objects.aggregate(t=Sum("amount"))["t"] == expected
     assert CampaignDailySpend.objects.aggregate(t=Sum("amount"))["t"] == expected
     assert BrandDailySpend.objects.aggregate(t=Sum("amount"))["t"] == expected
+    assert CampaignMonthlySpend.objects.aggregate(t=Sum("amount"))["t"] == expected
+    assert BrandMonthlySpend.objects.aggregate(t=Sum("amount"))["t"] == expected
     for campaign in campaigns:
         assert (
             CampaignDailySpend.objects.filter(campaign=campaign).aggregate(t=Sum("amount"))["t"]
