@@ -17,14 +17,13 @@ from django.utils import timezone
 from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import ScheduleSnapshot, Status
-from campaigns.selectors import campaigns_for_evaluation, schedule_snapshot
-from campaigns.services import evaluate_campaigns, lock_brands_of_campaigns
+from campaigns.selectors import campaigns_for_evaluation
+from campaigns.services import evaluate_campaigns, lock_and_load_campaigns
 from core.actors import Actor
 from core.budgets import is_available
 from core.exceptions import ConflictError, NestedValidationError
 from core.money import MoneyError, parse_amount
 from core.timeutils import local_date, month_start, now
-from scheduling.windows import Window
 from spending.models import (
     MANUAL_SOURCE,
     BrandDailySpend,
@@ -143,86 +142,6 @@ def _campaign_ids(raw_ids: Iterable[Any]) -> set[int]:
         except (TypeError, ValueError):
             continue
     return wanted
-
-
-def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, list[str]]:
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in fields)
-    return columns, [f.attname for f in fields]
-
-
-def _lock_and_load(
-    campaign_ids: set[int],
-) -> tuple[dict[int, Brand], dict[int, Campaign], dict[int, ScheduleSnapshot | None]]:
-    """Lock the brands of the campaigns (``FOR NO KEY UPDATE``, in id order), then read
-    the campaigns fresh with their schedules' windows: two queries.
-
-    Hand-written SQL on PostgreSQL because this runs for every spend (psycopg2 returns
-    the Python types the fields hold, so the rows become ordinary model instances with
-    ``Model.from_db``); the ORM elsewhere (SQLite, for development).
-    """
-    if not campaign_ids:
-        return {}, {}, {}
-    if connection.vendor != "postgresql":
-        return _lock_and_load_orm(campaign_ids)
-    ids = sorted(campaign_ids)
-    brand_sql, brand_fields = _columns(Brand, "b")
-    campaign_sql, campaign_fields = _columns(Campaign, "c")
-    brands: dict[int, Brand] = {}
-    campaigns: dict[int, Campaign] = {}
-    windows: dict[int, list[Window]] = {}
-    schedule_zone: dict[int, tuple[str, bool] | None] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {brand_sql} FROM brands_brand b WHERE b.id = ANY(ARRAY("  # noqa: S608 - column names only
-            "SELECT brand_id FROM campaigns_campaign WHERE id = ANY(%s))) ORDER BY b.id FOR NO KEY UPDATE",
-            [ids],
-        )
-        for row in cursor.fetchall():
-            brand = Brand.from_db(connection.alias, brand_fields, row)
-            brands[brand.pk] = brand
-        cursor.execute(
-            f"SELECT {campaign_sql}, s.timezone, s.is_active, w.days_mask, w.start_time, w.end_time "  # noqa: S608
-            "FROM campaigns_campaign c "
-            "LEFT JOIN scheduling_daypartingschedule s ON s.id = c.dayparting_schedule_id "
-            "LEFT JOIN scheduling_schedulewindow w ON w.schedule_id = s.id "
-            "WHERE c.id = ANY(%s) ORDER BY c.id, w.id",
-            [ids],
-        )
-        width = len(campaign_fields)
-        for row in cursor.fetchall():
-            campaign_id = row[0]
-            if campaign_id not in campaigns:
-                campaign = Campaign.from_db(connection.alias, campaign_fields, row[:width])
-                campaign.brand = brands[campaign.brand_id]
-                campaigns[campaign_id] = campaign
-                zone, active = row[width], row[width + 1]
-                schedule_zone[campaign_id] = None if zone is None else (zone, bool(active))
-                windows[campaign_id] = []
-            days_mask, start, end = row[width + 2 :]
-            if days_mask is not None:
-                windows[campaign_id].append(Window.from_mask(int(days_mask), start, end))
-    schedules: dict[int, ScheduleSnapshot | None] = {}
-    for campaign_id, campaign in campaigns.items():
-        spec = schedule_zone[campaign_id]
-        if spec is None or not spec[1]:
-            schedules[campaign_id] = None
-        else:
-            schedules[campaign_id] = ScheduleSnapshot(
-                windows=tuple(windows[campaign_id]), timezone=spec[0] or campaign.brand.timezone
-            )
-    return brands, campaigns, schedules
-
-
-def _lock_and_load_orm(
-    campaign_ids: set[int],
-) -> tuple[dict[int, Brand], dict[int, Campaign], dict[int, ScheduleSnapshot | None]]:
-    brands = {brand.pk: brand for brand in lock_brands_of_campaigns(campaign_ids)}
-    campaigns: dict[int, Campaign] = {}
-    for campaign in campaigns_for_evaluation(Campaign.objects.filter(pk__in=campaign_ids)):
-        campaign.brand = brands[campaign.brand_id]
-        campaigns[campaign.pk] = campaign
-    return brands, campaigns, {pk: schedule_snapshot(campaign) for pk, campaign in campaigns.items()}
 
 
 def _matches(existing: Spend, valid: _Valid) -> bool:
@@ -515,7 +434,7 @@ def _record(
     """Inside the transaction: lock, validate (raising before any write), append, roll up,
     evaluate. Validation reads the campaigns after the brand locks, so it sees what the
     write will see."""
-    brands, campaigns, schedules = _lock_and_load(campaign_ids)
+    brands, campaigns, schedules = lock_and_load_campaigns(campaign_ids)
     valid = _validate_all(items, campaigns, moment)
     existing: dict[tuple[str, str], Spend] = {}
     keyed = {(r.source, r.external_id) for r in valid if r.external_id is not None}
