@@ -11,15 +11,19 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 
 @dataclass(frozen=True, slots=True)
 class PeriodicJob:
+    """A job and its default schedule: every ``every_seconds`` from the first tick, or,
+    with ``on_the_minute``, at second 0 of every minute (a crontab ``* * * * *`` in UTC)."""
+
     name: str
     task: str
     every_seconds: int
     description: str
+    on_the_minute: bool = False
 
     @property
     def interval(self) -> tuple[int, str]:
@@ -32,8 +36,15 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sync spend", "tasks.sync_spend", 300, "Record spend from the SPEND_SOURCE."),
     PeriodicJob("enforce budgets", "tasks.enforce_budgets", 60, "Pause and resume on every rule."),
+    # Dayparting windows open and close on whole minutes (every time zone's offset is a
+    # whole number of minutes), so the sweep runs right after each minute turns: a window
+    # edge is acted on within seconds, not up to a minute late.
     PeriodicJob(
-        "enforce dayparting", "tasks.enforce_dayparting", 60, "Pause and resume campaigns with a schedule."
+        "enforce dayparting",
+        "tasks.enforce_dayparting",
+        60,
+        "Pause and resume campaigns with a schedule, at the top of every minute.",
+        on_the_minute=True,
     ),
     PeriodicJob(
         "reset daily budgets",
@@ -68,12 +79,20 @@ def periodic_tasks_sync(*, using: str = "default") -> list[str]:
         for job in PERIODIC_JOBS:
             if job.name in existing:
                 continue
-            every, period = job.interval
-            interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period=period)
+            schedule: dict[str, IntervalSchedule | CrontabSchedule] = {}
+            if job.on_the_minute:
+                schedule["crontab"], _ = CrontabSchedule.objects.using(using).get_or_create(
+                    minute="*", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+                )
+            else:
+                every, period = job.interval
+                schedule["interval"], _ = IntervalSchedule.objects.using(using).get_or_create(
+                    every=every, period=period
+                )
             PeriodicTask.objects.using(using).create(
                 name=job.name,
                 task=job.task,
-                interval=interval,
+                **schedule,
                 expire_seconds=job.every_seconds,
                 start_time=timezone.now(),
                 description=job.description,

@@ -23,17 +23,24 @@ pytestmark = pytest.mark.django_db
 DEFAULTS = {
     "sync spend": ("tasks.sync_spend", 5, IntervalSchedule.MINUTES, 300),
     "enforce budgets": ("tasks.enforce_budgets", 1, IntervalSchedule.MINUTES, 60),
-    "enforce dayparting": ("tasks.enforce_dayparting", 1, IntervalSchedule.MINUTES, 60),
+    "enforce dayparting": ("tasks.enforce_dayparting", "cron", "* * * * *", 60),
     "reset daily budgets": ("tasks.reset_daily_budgets", 15, IntervalSchedule.MINUTES, 900),
     "reset monthly budgets": ("tasks.reset_monthly_budgets", 15, IntervalSchedule.MINUTES, 900),
     "beat heartbeat": ("tasks.heartbeat", 30, IntervalSchedule.SECONDS, 30),
 }
 
 
-def _state() -> dict[str, tuple[str, int, str, int | None, bool]]:
+def _schedule(task: PeriodicTask) -> tuple[int | str, str]:
+    if task.interval is not None:
+        return task.interval.every, task.interval.period
+    cron = task.crontab
+    return "cron", f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
+
+
+def _state() -> dict[str, tuple[str, int | str, str, int | None, bool]]:
     return {
-        p.name: (p.task, p.interval.every, p.interval.period, p.expire_seconds, p.enabled)
-        for p in PeriodicTask.objects.select_related("interval")
+        p.name: (p.task, *_schedule(p), p.expire_seconds, p.enabled)
+        for p in PeriodicTask.objects.select_related("interval", "crontab")
     }
 
 
@@ -94,9 +101,12 @@ def test_migrate_on_an_empty_database_then_again_keeps_an_edited_interval(tmp_pa
     def rows() -> dict[str, tuple[Any, ...]]:
         with closing(sqlite3.connect(database)) as db:
             found = db.execute(
-                "SELECT t.name, t.task, i.every, i.period, t.expire_seconds, t.enabled, t.date_changed "
-                "FROM django_celery_beat_periodictask t JOIN django_celery_beat_intervalschedule i "
-                "ON i.id = t.interval_id"
+                "SELECT t.name, t.task, COALESCE(i.every, 'cron'),"
+                " COALESCE(i.period, c.minute || ' ' || c.hour || ' ' || c.day_of_month || ' ' ||"
+                " c.month_of_year || ' ' || c.day_of_week), t.expire_seconds, t.enabled, t.date_changed "
+                "FROM django_celery_beat_periodictask t "
+                "LEFT JOIN django_celery_beat_intervalschedule i ON i.id = t.interval_id "
+                "LEFT JOIN django_celery_beat_crontabschedule c ON c.id = t.crontab_id"
             ).fetchall()
         return {row[0]: tuple(row[1:]) for row in found}
 
