@@ -395,3 +395,8 @@ class HealthSerializer(serializers.Serializer[Any]):
         read_only=True,
         help_text='Each check: "ok", "unknown" (cannot tell yet; not a failure) or the error.',
     )
+
+
+class PingSerializer(serializers.Serializer[Any]):
+    user = serializers.CharField(read_only=True, help_text="The authenticated user.")
+    authentication = serializers.ChoiceField(choices=["token", "session"], read_only=True)

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from .views import BrandViewSet, CampaignViewSet, HealthView, ScheduleViewSet, SpendViewSet
+from .views import BrandViewSet, CampaignViewSet, HealthView, PingView, ScheduleViewSet, SpendViewSet
 
 router = SimpleRouter()
 router.register("brands", BrandViewSet, basename="brand")
@@ -16,6 +16,7 @@ router.register("spends", SpendViewSet, basename="spend")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),
+    path("ping/", PingView.as_view(), name="ping"),
     *router.urls,
 ]
 

@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,6 +54,7 @@ from .serializers import (
     CampaignSerializer,
     CampaignUpdateSerializer,
     HealthSerializer,
+    PingSerializer,
     ScheduleSerializer,
     ScheduleWriteSerializer,
     SpendBulkCreateSerializer,
@@ -509,3 +510,22 @@ class HealthView(APIView):
             {"status": "ok" if healthy else "error", "checks": results},
             status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+
+
+class PingView(APIView):
+    """Are these credentials good? The cheapest authenticated request (and the benchmark's
+    baseline: it runs the same authentication, throttling and rendering as every endpoint)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Check credentials",
+        description="200 with who you are when the token (or session) is valid; 401 otherwise.",
+        responses={200: PingSerializer},
+        examples=[
+            OpenApiExample("Token", value={"user": "etl", "authentication": "token"}, response_only=True)
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        via = "token" if isinstance(request.auth, Token) else "session"
+        return Response({"user": request.user.get_username(), "authentication": via})

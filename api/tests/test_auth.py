@@ -51,6 +51,7 @@ ROUTES = [
     ("post", "/api/v1/spends/"),
     ("get", "/api/v1/spends/{spend}/"),
     ("post", "/api/v1/spends/bulk/"),
+    ("get", "/api/v1/ping/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 

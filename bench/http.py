@@ -1,0 +1,405 @@
+"""The figures over HTTP: gunicorn serving the app, a load generator on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.measures import ROOT, Figure
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def settings_module() -> str:
+    production = ROOT / "budget_system" / "settings_production.py"
+    return "budget_system.settings_production" if production.exists() else "budget_system.settings"
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings_module(),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + os.urandom(16).hex(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        # The bench measures the application, not the throttle.
+        "API_THROTTLE_READ_RATE": "100000000/minute",
+        "API_THROTTLE_WRITE_RATE": "100000000/minute",
+        **(extra or {}),
+    }
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, threads: int) -> Iterator[int]:
+    """gunicorn with the production settings on a free loopback port; yields the port."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "budget_system.wsgi:application",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        "--worker-class=gthread",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+        "--keep-alive=30",
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter
+        command, cwd=ROOT, env=server_env(), start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/api/v1/health/")
+                connection.getresponse().read()
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer within 60 s")
+        yield port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+
+
+def load(
+    port: int,
+    token: str,
+    *,
+    method: str,
+    path: str,
+    body: Callable[[int], bytes | None],
+    requests: int,
+    concurrency: int,
+) -> LoadResult:
+    """Send ``requests`` requests over ``concurrency`` keep-alive connections."""
+    counter = iter(range(requests))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        codes: dict[int, int] = {}
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            started = time.perf_counter()
+            connection.request(method, path, body=body(index), headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            codes[response.status] = codes.get(response.status, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return LoadResult(requests, time.perf_counter() - started, latencies, statuses)
+
+
+def bench_token() -> str:
+    """A superuser with an API token (created through the project's own command)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    token, _ = Token.objects.get_or_create(user=user)
+    return str(token.key)
+
+
+def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: int) -> list[Figure]:
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    concurrency = workers * threads
+    token = bench_token()
+
+    def spend_body(index: int) -> bytes:
+        campaign, _ = picks[index % len(picks)]
+        return json.dumps({"campaign": campaign, "amount": "0.21", "source": "bench-http"}).encode()
+
+    def bulk_body(index: int) -> bytes:
+        start = (index * 1000) % max(len(picks) - 1000, 1)
+        records = [
+            {
+                "campaign": campaign,
+                "amount": "0.13",
+                "source": "bench-http-bulk",
+                "external_id": f"h{index}-{i}",
+            }
+            for i, (campaign, _) in enumerate(picks[start : start + 1000])
+        ]
+        return json.dumps({"spends": records}).encode()
+
+    with gunicorn(workers, threads) as port:
+        for _ in range(2):  # warm every worker's connection and caches
+            load(
+                port,
+                token,
+                method="GET",
+                path="/api/v1/ping/",
+                body=lambda i: None,
+                requests=50,
+                concurrency=8,
+            )
+        noop_runs, spend_runs = [], []
+        half = requests // 2
+        for _ in range(2):  # alternate so that drift hits both alike
+            noop_runs.append(
+                load(
+                    port,
+                    token,
+                    method="GET",
+                    path="/api/v1/ping/",
+                    body=lambda i: None,
+                    requests=half,
+                    concurrency=concurrency,
+                )
+            )
+            spend_runs.append(
+                load(
+                    port,
+                    token,
+                    method="POST",
+                    path="/api/v1/spends/",
+                    body=spend_body,
+                    requests=half,
+                    concurrency=concurrency,
+                )
+            )
+        bulk = load(
+            port,
+            token,
+            method="POST",
+            path="/api/v1/spends/bulk/",
+            body=bulk_body,
+            requests=bulk_requests,
+            concurrency=workers * 2,
+        )
+
+    def merged(runs: list[LoadResult]) -> LoadResult:
+        statuses: dict[int, int] = {}
+        for run in runs:
+            for code, count in run.statuses.items():
+                statuses[code] = statuses.get(code, 0) + count
+        return LoadResult(
+            sum(r.requests for r in runs),
+            sum(r.seconds for r in runs),
+            [x for r in runs for x in r.latencies],
+            statuses,
+        )
+
+    noop, spend = merged(noop_runs), merged(spend_runs)
+    return [
+        Figure(
+            "single spend, over HTTP",
+            spend.rate,
+            "requests/s",
+            "authenticated no-op endpoint (GET /api/v1/ping/), same server",
+            noop.rate,
+            target=">= 0.6x",
+            min_ratio=0.6,
+            extra={
+                "p50_ms": round(spend.percentile(0.5), 2),
+                "p99_ms": round(spend.percentile(0.99), 2),
+                "noop_p50_ms": round(noop.percentile(0.5), 2),
+                "noop_p99_ms": round(noop.percentile(0.99), 2),
+                "statuses": spend.statuses,
+                "noop_statuses": noop.statuses,
+                "gunicorn": f"{workers} workers x {threads} threads",
+                "concurrency": concurrency,
+            },
+        ),
+        Figure(
+            "bulk ingestion, HTTP (spends/bulk/)",
+            bulk.rate * 1000,
+            "spends/s",
+            target=">= 10,000 spends/s",
+            met=bulk.rate * 1000 >= 10_000 and set(bulk.statuses) <= {200, 201},
+            extra={
+                "requests": bulk.requests,
+                "records_per_request": 1000,
+                "p50_ms": round(bulk.percentile(0.5), 1),
+                "statuses": bulk.statuses,
+            },
+        ),
+    ]
+
+
+def crossing_figure() -> Figure:
+    """A spend that crosses a budget answers with the campaign already stopped."""
+    from brands.services import brand_create
+    from campaigns.rules import Status
+    from campaigns.services import campaign_create
+
+    brand = brand_create(name=f"Latency brand {time.time_ns()}", timezone="UTC")
+    campaign = campaign_create(brand_id=brand.pk, name="crossing", status=Status.ACTIVE, daily_budget="10.00")
+    token = bench_token()
+    with gunicorn(1, 1) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        connection.request(
+            "POST",
+            "/api/v1/spends/",
+            body=json.dumps({"campaign": campaign.pk, "amount": "10.00"}).encode(),
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        payload = json.loads(response.read())
+        elapsed = time.perf_counter() - started
+    state = payload.get("campaign_state", {})
+    stopped_in_response = response.status == 201 and state.get("is_active") is False
+    return Figure(
+        "pause on crossing spend",
+        elapsed * 1000,
+        "ms (the request)",
+        target="in the same response",
+        met=stopped_in_response,
+        extra={"status": response.status, "campaign_state": state},
+    )
+
+
+def _wait(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def schedule_edge_figure(broker_url: str) -> Figure:
+    """A running worker and Beat pause a campaign after its window closes; how long after."""
+    import datetime as dt
+
+    from brands.services import brand_create
+    from campaigns.models import Campaign
+    from campaigns.rules import Status
+    from campaigns.services import campaign_create
+    from scheduling.services import schedule_create
+
+    now = dt.datetime.now(dt.UTC)
+    # The window closes at the next whole minute at least 20 s away.
+    edge = (now + dt.timedelta(seconds=80)).replace(second=0, microsecond=0)
+    start = edge - dt.timedelta(minutes=30)
+    days = sorted({start.weekday(), edge.weekday()})
+    schedule = schedule_create(
+        name=f"Closing soon {time.time_ns()}",
+        timezone="UTC",
+        windows=[
+            {"days_of_week": days, "start_time": start.strftime("%H:%M"), "end_time": edge.strftime("%H:%M")}
+        ],
+    )
+    brand = brand_create(name=f"Edge brand {time.time_ns()}", timezone="UTC")
+    campaign = campaign_create(
+        brand_id=brand.pk, name="edge", status=Status.ACTIVE, dayparting_schedule_id=schedule.pk
+    )
+    assert campaign.is_active, "the window is open when the test starts"
+    env = server_env({"CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "budget_system.settings"})
+    logs = Path(ROOT / "bench" / "results")
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = []
+    try:
+        for args, name in (
+            (["worker", "--concurrency=2", "--loglevel=WARNING"], "worker"),
+            (["beat", "--loglevel=WARNING"], "beat"),
+        ):
+            log = (logs / f"latency-{name}.log").open("w")
+            processes.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter
+                    [sys.executable, "-m", "celery", "-A", "budget_system", *args],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        wait_until = (edge - dt.datetime.now(dt.UTC)).total_seconds() + 90
+        paused_at: dt.datetime | None = None
+
+        def paused() -> bool:
+            nonlocal paused_at
+            row = Campaign.objects.filter(pk=campaign.pk).values_list("is_active", "updated_at").get()
+            if not row[0]:
+                paused_at = row[1]
+                return True
+            return False
+
+        _wait(paused, wait_until, step=0.5)
+    finally:
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+    if paused_at is None:
+        return Figure(
+            "pause at a schedule edge", float("nan"), "s after the edge", target="<= 60 s", met=False
+        )
+    latency = (paused_at - edge).total_seconds()
+    return Figure(
+        "pause at a schedule edge",
+        latency,
+        "s after the edge",
+        target="<= 60 s",
+        met=0 <= latency <= 60,
+        extra={"edge": edge.isoformat(), "paused_at": paused_at.isoformat()},
+    )
