@@ -93,26 +93,33 @@ def _active_campaigns(limit: int, seed: int = 1) -> list[tuple[int, int]]:
 
 # --- 1. Sweep ------------------------------------------------------------------------------
 
+# The same totals the sweep reads (day, and month-to-date, of every active campaign and of
+# every brand, each in its own time zone), computed by PostgreSQL alone in one statement,
+# from the same daily and monthly rollups, with the result fetched to the client.
 BASELINE_SQL = """
 WITH b AS (
     SELECT id, (now() AT TIME ZONE timezone)::date AS today FROM brands_brand
 ), c AS (
-    SELECT c.id, c.brand_id, b.today FROM campaigns_campaign c JOIN b ON b.id = c.brand_id
-    WHERE c.status = 'active'
+    SELECT c.id, b.today FROM campaigns_campaign c JOIN b ON b.id = c.brand_id WHERE c.status = 'active'
 )
-SELECT 'c' AS kind, c.id,
-       COALESCE(SUM(r.amount) FILTER (WHERE r.date = c.today), 0),
-       COALESCE(SUM(r.amount), 0)
-FROM c LEFT JOIN spending_campaigndailyspend r
-  ON r.campaign_id = c.id AND r.date BETWEEN date_trunc('month', c.today)::date AND c.today
-GROUP BY c.id
+SELECT 'c', c.id,
+  COALESCE((SELECT d.amount FROM spending_campaigndailyspend d
+            WHERE d.campaign_id = c.id AND d.date = c.today), 0),
+  COALESCE((SELECT m.amount FROM spending_campaignmonthlyspend m
+            WHERE m.campaign_id = c.id AND m.month = date_trunc('month', c.today)::date), 0)
+  - COALESCE((SELECT sum(f.amount) FROM spending_campaigndailyspend f
+              WHERE f.campaign_id = c.id AND f.date > c.today
+                AND f.date < (date_trunc('month', c.today) + interval '1 month')::date), 0)
+FROM c
 UNION ALL
 SELECT 'b', b.id,
-       COALESCE(SUM(r.amount) FILTER (WHERE r.date = b.today), 0),
-       COALESCE(SUM(r.amount), 0)
-FROM b LEFT JOIN spending_branddailyspend r
-  ON r.brand_id = b.id AND r.date BETWEEN date_trunc('month', b.today)::date AND b.today
-GROUP BY b.id
+  COALESCE((SELECT d.amount FROM spending_branddailyspend d WHERE d.brand_id = b.id AND d.date = b.today), 0),
+  COALESCE((SELECT m.amount FROM spending_brandmonthlyspend m
+            WHERE m.brand_id = b.id AND m.month = date_trunc('month', b.today)::date), 0)
+  - COALESCE((SELECT sum(f.amount) FROM spending_branddailyspend f
+              WHERE f.brand_id = b.id AND f.date > b.today
+                AND f.date < (date_trunc('month', b.today) + interval '1 month')::date), 0)
+FROM b
 """
 
 

@@ -75,9 +75,9 @@ class Campaign(TimeStampedModel):
             ),
         ]
         indexes = [
-            # The sweeps walk campaigns whose status is active in primary-key order.
+            # The sweeps walk campaigns whose status is active in (brand, id) order.
             models.Index(
-                fields=["id"], name="campaign_status_active_idx", condition=models.Q(status="active")
+                fields=["brand", "id"], name="campaign_active_walk_idx", condition=models.Q(status="active")
             ),
             models.Index(fields=["brand", "status"], name="campaign_brand_status_idx"),
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -14,6 +15,8 @@ from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from core.timeutils import local_date, now
 from scheduling.windows import Window
 from spending.selectors import Totals, period_totals
+
+ZERO_TOTALS: Totals = (Decimal("0.00"), Decimal("0.00"))
 
 if TYPE_CHECKING:
     from brands.models import Brand
@@ -61,16 +64,30 @@ def build_snapshots(
     brand_totals: Mapping[int, Totals] | None = None,
     campaign_totals: Mapping[int, Totals] | None = None,
     schedules: Mapping[int, ScheduleSnapshot | None] | None = None,
+    capped_only: bool = False,
 ) -> dict[int, CampaignSnapshot]:
     """Snapshots for campaigns whose brand and schedule (with windows) are loaded.
 
     One query for all spend totals, whatever the number of campaigns; none for the
     totals a caller passes because it has just computed them. ``schedules`` may carry
     ready schedule snapshots by campaign id (the record-spend path reads them itself).
+    With ``capped_only`` (the sweeps) spend is read only for brands and campaigns that
+    have a cap: without one the rule does not look at it, so it stays zero there.
     """
     campaigns = list(campaigns)
     brand_day = {c.brand_id: local_date(c.brand.timezone, moment) for c in campaigns}
     campaign_day = {c.pk: brand_day[c.brand_id] for c in campaigns}
+    if capped_only:
+        uncapped_brands = {
+            c.brand_id: ZERO_TOTALS
+            for c in campaigns
+            if c.brand.daily_budget is None and c.brand.monthly_budget is None
+        }
+        uncapped = {
+            c.pk: ZERO_TOTALS for c in campaigns if c.daily_budget is None and c.monthly_budget is None
+        }
+        brand_totals = {**uncapped_brands, **(brand_totals or {})}
+        campaign_totals = {**uncapped, **(campaign_totals or {})}
     missing_brands = (
         brand_day
         if brand_totals is None

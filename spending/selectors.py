@@ -90,17 +90,23 @@ def period_totals_sql(
         for item, day in (days or {}).items():
             keys_by_day[day].append(item)
         for day, keys in keys_by_day.items():
-            marks = ", ".join(["%s"] * len(keys))
+            # PostgreSQL takes the ids as one array parameter (cheaper to parse and plan
+            # than a thousand placeholders); SQLite has no arrays.
+            id_params: list[Any]
+            if connection.vendor == "postgresql":
+                ids, id_params = "= ANY(%s)", [keys]
+            else:
+                ids, id_params = "IN (" + ", ".join(["%s"] * len(keys)) + ")", list(keys)
             parts.append(
                 f"SELECT '{kind}d', {key}, date, amount FROM {daily} "  # noqa: S608 - names are constants
-                f"WHERE {key} IN ({marks}) AND date >= %s AND date <= %s"
+                f"WHERE {key} {ids} AND date >= %s AND date <= %s"
             )
-            params.extend([*keys, day, month_end(day)])
+            params.extend([*id_params, day, month_end(day)])
             parts.append(
                 f"SELECT '{kind}m', {key}, month, amount FROM {monthly} "  # noqa: S608
-                f"WHERE {key} IN ({marks}) AND month = %s"
+                f"WHERE {key} {ids} AND month = %s"
             )
-            params.extend([*keys, month_start(day)])
+            params.extend([*id_params, month_start(day)])
     return " UNION ALL ".join(parts), params
 
 
