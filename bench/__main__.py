@@ -113,6 +113,20 @@ def main(argv: list[str]) -> int:
     figures.append(measures.bulk_service_figure(batches=3 if small else 20, size=1000))
     print("bulk measured", flush=True)
 
+    if "http" not in args.skip:
+        from bench import http
+
+        picks = measures._active_campaigns(20_000, seed=5)
+        figures += http.http_figures(picks, requests=600 if small else 6000, bulk_requests=4 if small else 40)
+        print("HTTP measured", flush=True)
+    if "latency" not in args.skip:
+        from bench import http
+
+        figures.append(http.crossing_figure())
+        broker = os.environ.get("CELERY_BROKER_URL", "")
+        figures.append(http.schedule_edge_figure(broker))
+        print("pause latencies measured", flush=True)
+
     rows = [figure.judge().as_dict() for figure in figures]
     meta = {"started": started.isoformat(timespec="seconds"), "scale": args.scale, "seeded": seeded}
     table = render(rows, meta)
