@@ -14,7 +14,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponseBase
 
 from core.logging import REQUEST_ID
@@ -38,23 +40,29 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = request_id_for(request)
         request.META["REQUEST_ID"] = request_id
-        token = REQUEST_ID.set(request_id)
+        # Not reset on the way out: Django logs 4xx/5xx responses (logger django.request) after
+        # the middleware chain returns. ``request_finished`` (the response is closed) clears it.
+        REQUEST_ID.set(request_id)
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = request_id
-            logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                },
-            )
-            return response
-        finally:
-            REQUEST_ID.reset(token)
+        response = self.get_response(request)
+        response[HEADER] = request_id
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
+        return response
+
+
+def _forget_request_id(**kwargs: Any) -> None:
+    REQUEST_ID.set(None)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="core.middleware.forget_request_id")

@@ -106,6 +106,26 @@ def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one(captured:
     assert ids == [plain["X-Request-ID"], forged["X-Request-ID"]]
 
 
+@pytest.mark.django_db
+def test_django_s_own_error_lines_carry_the_request_id_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    django_request = logging.getLogger("django.request")
+    django_request.addHandler(handler)
+    try:
+        response = Client().get("/api/v1/brands/", HTTP_X_REQUEST_ID="unauthorized-1")
+    finally:
+        django_request.removeHandler(handler)
+
+    assert response.status_code == 401
+    [entry] = _lines(stream)  # logged by Django after the middleware chain has returned
+    assert entry["request_id"] == "unauthorized-1"
+    assert entry["status_code"] == 401
+    assert REQUEST_ID.get() is None  # cleared when the response was closed
+
+
 def test_the_plain_format_shows_the_request_id() -> None:
     record = logging.LogRecord("budget.x", logging.INFO, __file__, 1, "hello", None, None)
     token = REQUEST_ID.set("req-9")

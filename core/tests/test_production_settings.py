@@ -128,3 +128,24 @@ def test_a_wrong_log_format_is_refused() -> None:
     )
     assert result.returncode != 0
     assert "LOG_FORMAT must be 'plain' or 'json'" in result.stderr
+
+
+def test_http_is_redirected_to_https_except_the_health_probe(tmp_path: Path) -> None:
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "c = Client(HTTP_HOST='a.example.com'); "
+        "admin = c.get('/admin/login/'); health = c.get('/api/v1/health/'); "
+        "print(admin.status_code, admin['Location'], health.status_code, health['X-Request-ID'] != '')"
+    )
+    result = _run(
+        "-c",
+        code,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="a.example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    admin_status, location, health_status, has_id = result.stdout.split()
+    assert (admin_status, location) == ("301", "https://a.example.com/admin/login/")
+    assert health_status in {"200", "503"}  # answered over plain HTTP, not redirected
+    assert has_id == "True"
