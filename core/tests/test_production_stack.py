@@ -301,6 +301,7 @@ def test_the_compose_processes_run_without_docker_and_survive_a_redis_outage(sta
     assert alerts[0]["campaign_id"] == campaign.pk
     assert alerts[0]["brand_id"] == campaign.brand_id
     assert alerts[0]["pause_reason"] == "campaign_daily_budget"
+    assert any(entry.get("logger") == "gunicorn.error" for entry in entries())  # gunicorn's too
     request_lines = [entry for entry in mine if entry.get("logger") == "budget.requests"]
     assert request_lines[0]["status"] == 201
     assert request_lines[0]["path"] == "/api/v1/spends/"
