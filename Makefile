@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate demo test lint typecheck pytest format clean
+.PHONY: install run migrate demo up test lint typecheck pytest format clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,30 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo_data --if-empty
+	$(BIN)/python manage.py bootstrap_admin
 
 ## Create the virtualenv, install, migrate, load demo data, and start the web server, one
 ## Celery worker and Celery Beat together (Ctrl-C stops all three). Without
 ## CELERY_BROKER_URL they share an embedded broker (.run/broker), so no Redis is needed.
 run: demo
 	$(BIN)/python -m tasks.devstack --host $(HOST) --port $(PORT)
+
+## The production stack in Docker (docker-compose.yml): PostgreSQL, Redis, migrate, web
+## (gunicorn), worker and Beat. Writes .env from .env.example with generated secrets if missing.
+up:
+	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
+	  echo "make up: needs Docker with the compose plugin, and no Docker engine is reachable here."; \
+	  echo "make up: without Docker, 'make run' starts the same web, worker and Beat locally."; \
+	  exit 1; \
+	fi
+	@if [ ! -f .env ]; then \
+	  key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))'); \
+	  pw=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(16))'); \
+	  sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$$key|" -e "s|change-me-postgres-password|$$pw|g" \
+	    .env.example > .env; \
+	  echo "make up: wrote .env with a generated SECRET_KEY and database password"; \
+	fi
+	docker compose up --build
 
 lint: install
 	$(BIN)/ruff check .

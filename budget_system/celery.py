@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger
+from celery.signals import after_setup_logger, setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "budget_system.settings")
 
@@ -38,3 +38,14 @@ def _job_lines_at_info(loglevel: int | None = None, **kwargs: Any) -> None:
     level = min(loglevel or logging.INFO, logging.INFO)
     for name in ("budget", "celery.beat"):
         logging.getLogger(name).setLevel(level)
+
+
+@setup_logging.connect
+def _django_logging(**kwargs: Any) -> None:
+    """Workers and Beat log through Django's ``LOGGING`` (``LOG_FORMAT=json|plain``), like the
+    web processes, instead of Celery's own format: one format for every process."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -42,8 +42,12 @@ def broker_ping(*, url: str | None = None, timeout: float = 2) -> str | None:
     from budget_system.celery import app
 
     try:
-        with app.connection_for_write(url=url or settings.CELERY_BROKER_URL) as connection:
-            connection.ensure_connection(max_retries=1, timeout=math.ceil(timeout))
+        # No retry and a connect timeout: a health check must answer within about ``timeout``
+        # seconds when Redis is down, not wait out kombu's retry interval.
+        with app.connection_for_write(
+            url=url or settings.CELERY_BROKER_URL, connect_timeout=timeout
+        ) as connection:
+            connection.ensure_connection(max_retries=0, timeout=math.ceil(timeout))
     except Exception as error:  # the health check reports any failure, it must not raise
         return f"{type(error).__name__}: {error}"
     return None
