@@ -48,23 +48,21 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, threads: int) -> Iterator[int]:
-    """gunicorn with the production settings on a free loopback port; yields the port."""
+def gunicorn(workers: int) -> Iterator[int]:
+    """gunicorn as deployed (the production settings and ``gunicorn_conf.py``) on a free
+    loopback port; yields the port."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "budget_system/gunicorn_conf.py",
         "budget_system.wsgi:application",
-        f"--workers={workers}",
-        f"--threads={threads}",
-        "--worker-class=gthread",
-        f"--bind=127.0.0.1:{port}",
-        "--log-level=warning",
-        "--keep-alive=30",
     ]
+    env = server_env({"PORT": str(port), "GUNICORN_BIND_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)})
     process = subprocess.Popen(  # noqa: S603 - our own interpreter
-        command, cwd=ROOT, env=server_env(), start_new_session=True
+        command, cwd=ROOT, env=env, start_new_session=True
     )
     try:
         deadline = time.monotonic() + 60
@@ -163,9 +161,8 @@ def bench_token() -> str:
 
 
 def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: int) -> list[Figure]:
-    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-    concurrency = workers * threads
+    workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+    concurrency = workers * 2
     token = bench_token()
 
     def spend_body(index: int) -> bytes:
@@ -185,7 +182,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         ]
         return json.dumps({"spends": records}).encode()
 
-    with gunicorn(workers, threads) as port:
+    with gunicorn(workers) as port:
         for _ in range(2):  # warm every worker's connection and caches
             load(
                 port,
@@ -260,7 +257,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
                 "noop_p99_ms": round(noop.percentile(0.99), 2),
                 "statuses": spend.statuses,
                 "noop_statuses": noop.statuses,
-                "gunicorn": f"{workers} workers x {threads} threads",
+                "gunicorn": f"{workers} sync workers (WEB_CONCURRENCY)",
                 "concurrency": concurrency,
             },
         ),
@@ -289,7 +286,7 @@ def crossing_figure() -> Figure:
     brand = brand_create(name=f"Latency brand {time.time_ns()}", timezone="UTC")
     campaign = campaign_create(brand_id=brand.pk, name="crossing", status=Status.ACTIVE, daily_budget="10.00")
     token = bench_token()
-    with gunicorn(1, 1) as port:
+    with gunicorn(1) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         started = time.perf_counter()
         connection.request(
