@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate demo up test lint typecheck pytest format clean
+.PHONY: install run migrate demo up test lint typecheck pytest format clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ pytest: install
 
 ## Install and run ruff, mypy --strict and the test suite.
 test: lint typecheck pytest
+
+## Agency-scale benchmark against PostgreSQL (DATABASE_URL's server; it creates its own
+## database): `make bench`, or `make bench BENCH_ARGS="--scale small"`.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 format: install
 	$(BIN)/ruff format .

@@ -483,8 +483,10 @@ class SpendViewSet(ApiViewSet):
         return idempotent(request, lambda: self._record(request))
 
     def _record(self, request: Request) -> Response:
-        fields = parse(SpendCreateSerializer, request)
-        outcome = spend_record_many(items=[_spend_input(fields)], actor=request_actor(request))[0]
+        item = _plain_spend(request.data)
+        if item is None:
+            item = _spend_input(parse(SpendCreateSerializer, request))
+        outcome = spend_record_many(items=[item], actor=request_actor(request))[0]
         return Response(
             outcome_payload(outcome),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
