@@ -61,8 +61,11 @@ def gunicorn(workers: int) -> Iterator[int]:
         "budget_system.wsgi:application",
     ]
     env = server_env({"PORT": str(port), "GUNICORN_BIND_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)})
+    logs = ROOT / "bench" / "results"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = (logs / "gunicorn.log").open("a")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter
-        command, cwd=ROOT, env=env, start_new_session=True
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
     )
     try:
         deadline = time.monotonic() + 60
@@ -169,16 +172,25 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         campaign, _ = picks[index % len(picks)]
         return json.dumps({"campaign": campaign, "amount": "0.21", "source": "bench-http"}).encode()
 
+    # An ETL job pushes one ad account's (one brand's) spend per request: request i carries
+    # 1,000 records for the campaigns of its own slice of brands, so concurrent requests
+    # do not queue on each other's brand locks.
+    by_brand: dict[int, list[int]] = {}
+    for campaign, brand in sorted(set(picks)):
+        by_brand.setdefault(brand, []).append(campaign)
+    brands = sorted(by_brand)
+    slices = [brands[i::bulk_requests] for i in range(bulk_requests)]
+
     def bulk_body(index: int) -> bytes:
-        start = (index * 1000) % max(len(picks) - 1000, 1)
+        campaigns = [c for brand in slices[index % len(slices)] for c in by_brand[brand]]
         records = [
             {
-                "campaign": campaign,
+                "campaign": campaigns[i % len(campaigns)],
                 "amount": "0.13",
                 "source": "bench-http-bulk",
                 "external_id": f"h{index}-{i}",
             }
-            for i, (campaign, _) in enumerate(picks[start : start + 1000])
+            for i in range(1000)
         ]
         return json.dumps({"spends": records}).encode()
 
