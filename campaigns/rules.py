@@ -8,7 +8,6 @@ path, the sweeps, the API and the admin all call it; nothing else decides.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -111,7 +110,3 @@ def evaluate(snapshot: CampaignSnapshot, moment: dt.datetime) -> Decision:
         return Decision(serves=False)
     reasons = blocking_reasons(snapshot, moment)
     return Decision(serves=not reasons, reasons=reasons)
-
-
-def first_reason(reasons: Sequence[PauseReason]) -> str:
-    return reasons[0].value if reasons else ""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from campaigns.models import Campaign, CampaignEvent
-from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, Status, evaluate
+from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, evaluate
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from core.timeutils import local_date, now
 from scheduling.windows import Window
@@ -20,10 +20,6 @@ ZERO_TOTALS: Totals = (Decimal("0.00"), Decimal("0.00"))
 
 if TYPE_CHECKING:
     from brands.models import Brand
-
-
-def campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.select_related("brand", "dayparting_schedule")
 
 
 def serving_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
@@ -144,7 +140,3 @@ def campaign_blocking_reasons(
     """Every rule except ``status`` that would stop the campaign at ``moment``."""
     moment = moment or now()
     return rule_blocking_reasons(campaign_snapshot(campaign=campaign, moment=moment), moment)
-
-
-def active_status_campaigns() -> QuerySet[Campaign]:
-    return Campaign.objects.filter(status=Status.ACTIVE)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 
 from core.money import ZERO, to_money
 from core.timeutils import month_end, month_start
@@ -23,7 +23,6 @@ from spending.models import (
     BrandMonthlySpend,
     CampaignDailySpend,
     CampaignMonthlySpend,
-    Spend,
 )
 
 if TYPE_CHECKING:
@@ -160,13 +159,5 @@ def period_totals(
     return read_period_totals(rows, brand_days=brand_days, campaign_days=campaign_days)
 
 
-def campaign_period_totals(day_by_campaign: Mapping[int, dt.date]) -> dict[int, Totals]:
-    return period_totals(campaign_days=day_by_campaign)[1]
-
-
 def brand_period_totals(day_by_brand: Mapping[int, dt.date]) -> dict[int, Totals]:
     return period_totals(brand_days=day_by_brand)[0]
-
-
-def spend_list() -> QuerySet[Spend]:
-    return Spend.objects.select_related("campaign", "brand").order_by("-date", "-pk")
