@@ -330,17 +330,16 @@ def reevaluate(
     moment: dt.datetime | None = None,
     dry_run: bool = False,
 ) -> ReconcileResult:
-    """Lock the brands of the matching campaigns, then evaluate and apply, in one go.
-
-    For the bounded sets a person's change touches (one brand, one schedule's users);
-    sweeps over everything go through ``reconcile``.
-    """
-    moment = moment or now()
+    """``reconcile`` of the campaigns of ``queryset`` whose status is active, in one
+    transaction: for the bounded sets a person's change touches (one brand, one
+    schedule's users, an admin selection)."""
     with transaction.atomic():
-        if not dry_run:
-            lock_brands(queryset.values_list("brand_id", flat=True).distinct().order_by())
-        campaigns = list(campaigns_for_evaluation(queryset).order_by("pk"))
-        return evaluate_campaigns(campaigns, actor=_actor(actor), moment=moment, dry_run=dry_run)
+        return reconcile(
+            campaign_ids=list(queryset.values_list("pk", flat=True)),
+            actor=actor,
+            moment=moment,
+            dry_run=dry_run,
+        )
 
 
 def reconcile(
