@@ -21,7 +21,13 @@ from campaigns.rules import PauseReason, Status
 from core.timeutils import now
 from scheduling.models import DaypartingSchedule
 from scheduling.services import MAX_WINDOWS
-from spending.models import MANUAL_SOURCE, Spend
+from spending.models import (
+    DESCRIPTION_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
+    MANUAL_SOURCE,
+    SOURCE_MAX_LENGTH,
+    Spend,
+)
 from spending.services import MAX_BULK_RECORDS, SpendOutcome
 
 from .fields import BlankAsNullChoiceField, IdField, MoneyField
@@ -331,10 +337,10 @@ class SpendCreateSerializer(serializers.Serializer[Spend]):
         default=None,
         help_text="The brand's local date the money was spent on; default: its today.",
     )
-    description = serializers.CharField(max_length=500, allow_blank=True, default="")
-    source = serializers.CharField(max_length=64, default=MANUAL_SOURCE)  # type: ignore[assignment]
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, default="")
+    source = serializers.CharField(max_length=SOURCE_MAX_LENGTH, default=MANUAL_SOURCE)  # type: ignore[assignment]
     external_id = serializers.CharField(
-        max_length=200,
+        max_length=EXTERNAL_ID_MAX_LENGTH,
         allow_null=True,
         default=None,
         help_text="The integration's id of this record, unique per `source`: a repeat is not recorded twice.",

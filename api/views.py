@@ -40,7 +40,13 @@ from core.exceptions import NestedValidationError
 from core.timeutils import now
 from scheduling.models import DaypartingSchedule
 from scheduling.services import schedule_create, schedule_delete, schedule_update
-from spending.models import MANUAL_SOURCE, Spend
+from spending.models import (
+    DESCRIPTION_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
+    MANUAL_SOURCE,
+    SOURCE_MAX_LENGTH,
+    Spend,
+)
 from spending.services import MAX_BULK_RECORDS, SpendInput, spend_record_many
 
 from . import examples, health
@@ -414,12 +420,12 @@ def _plain_spend(record: Any) -> SpendInput | None:
     description = record.get("description", "")
     source = record.get("source", MANUAL_SOURCE)
     external_id = record.get("external_id")
-    if type(description) is not str or len(description) > 500:
+    if type(description) is not str or len(description) > DESCRIPTION_MAX_LENGTH:
         return None
-    if type(source) is not str or not source.strip() or len(source) > 64:
+    if type(source) is not str or not source.strip() or len(source) > SOURCE_MAX_LENGTH:
         return None
     if external_id is not None and (
-        type(external_id) is not str or not external_id.strip() or len(external_id) > 200
+        type(external_id) is not str or not external_id.strip() or len(external_id) > EXTERNAL_ID_MAX_LENGTH
     ):
         return None
     return SpendInput(campaign, amount, day, description, source, external_id)

@@ -8,6 +8,10 @@ from core.models import TimeStampedModel
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, TOTAL_MAX_DIGITS
 
 MANUAL_SOURCE = "manual"
+# Field sizes of the ledger, shared by the service's and the API's validation.
+DESCRIPTION_MAX_LENGTH = 500
+SOURCE_MAX_LENGTH = 64
+EXTERNAL_ID_MAX_LENGTH = 200
 
 
 class Spend(TimeStampedModel):
@@ -26,9 +30,9 @@ class Spend(TimeStampedModel):
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="spends", db_index=False)
     amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
     date = models.DateField()
-    description = models.CharField(max_length=500, blank=True, default="")
-    source = models.CharField(max_length=64, default=MANUAL_SOURCE)
-    external_id = models.CharField(max_length=200, null=True, blank=True)
+    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
+    source = models.CharField(max_length=SOURCE_MAX_LENGTH, default=MANUAL_SOURCE)
+    external_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, null=True, blank=True)
 
     class Meta:
         ordering = ["-date", "-pk"]

@@ -25,7 +25,10 @@ from core.exceptions import ConflictError, NestedValidationError
 from core.money import MoneyError, parse_amount
 from core.timeutils import local_date, month_start, now
 from spending.models import (
+    DESCRIPTION_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
     MANUAL_SOURCE,
+    SOURCE_MAX_LENGTH,
     BrandDailySpend,
     BrandMonthlySpend,
     CampaignDailySpend,
@@ -36,7 +39,6 @@ from spending.selectors import Totals, period_totals, period_totals_sql, read_pe
 
 EARLIEST_SPEND_DATE = dt.date(2000, 1, 1)
 MAX_BULK_RECORDS = 1000
-DESCRIPTION_MAX_LENGTH = 500
 SPEND_ACTOR = "spend_record"
 
 
@@ -115,16 +117,18 @@ def _validate(item: SpendInput, campaigns: dict[int, Campaign], moment: dt.datet
     source = (item.source or MANUAL_SOURCE) if isinstance(item.source, str | type(None)) else None
     if source is None or not source.strip():
         errors["source"] = ["Enter a source name."]
-    elif len(source) > 64:
-        errors["source"] = ["Ensure this field has no more than 64 characters."]
+    elif len(source) > SOURCE_MAX_LENGTH:
+        errors["source"] = [f"Ensure this field has no more than {SOURCE_MAX_LENGTH} characters."]
     external_id = item.external_id
     if external_id is not None:
         if not isinstance(external_id, str):
             errors["external_id"] = ["Enter text."]
         else:
             external_id = external_id.strip() or None
-            if external_id is not None and len(external_id) > 200:
-                errors["external_id"] = ["Ensure this field has no more than 200 characters."]
+            if external_id is not None and len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+                errors["external_id"] = [
+                    f"Ensure this field has no more than {EXTERNAL_ID_MAX_LENGTH} characters."
+                ]
     if errors:
         raise ValidationError(errors)
     assert campaign is not None
