@@ -99,9 +99,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short OLTP statements: parallel workers cost more to start than they save (the sweep's
     # totals statement runs twice as fast without them). Raise it for ad-hoc analytics.
+    # The prepared hot-path statements (core/prepared.py) are planned once per connection:
+    # a custom plan per execution would cost as much as not preparing them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c max_parallel_workers_per_gather={env_int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', 0)}"
+        f"-c max_parallel_workers_per_gather={env_int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', 0)} "
+        "-c plan_cache_mode=force_generic_plan"
     )
+# The hot-path statements (recording spend, loading campaigns) are prepared once per
+# connection (core/prepared.py). Turn off behind a pooler in transaction mode (PgBouncer),
+# which may hand each transaction a different server session.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

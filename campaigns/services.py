@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from campaigns.alerts import ServingChange, notify_serving_changes
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
 from campaigns.selectors import build_snapshots, campaigns_for_evaluation, schedule_snapshot
+from core import prepared
 from core.actors import Actor
 from core.timeutils import now
 from scheduling.windows import Window
@@ -122,6 +124,7 @@ def lock_brands_of_campaigns(campaign_ids: Iterable[int]) -> list[Brand]:
     )
 
 
+@cache
 def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, list[str]]:
     """The columns the rule and the writes need (timestamps stay deferred: parsing them
     is a measurable part of a sweep)."""
@@ -145,57 +148,71 @@ def _loaded(model: type[LoadedModel], attnames: list[str], values: Sequence[Any]
     return instance
 
 
+# Lock the brands of the campaigns (ids: one array parameter), in id order.
+LOCK_BRANDS_OF_CAMPAIGNS_SQL = (
+    "SELECT 1 FROM brands_brand WHERE id = ANY(ARRAY("
+    "SELECT brand_id FROM campaigns_campaign WHERE id = ANY(%s))) ORDER BY id FOR NO KEY UPDATE"
+)
+
+
+@cache
+def _load_campaigns_sql() -> str:
+    """Campaigns with their brand and their schedule's windows, one row per window."""
+    campaign_sql, _ = _columns(Campaign, "c")
+    brand_sql, _ = _columns(Brand, "b")
+    return (
+        f"SELECT {campaign_sql}, s.timezone, s.is_active, w.days_mask, w.start_time, w.end_time, "  # noqa: S608
+        f"{brand_sql} FROM campaigns_campaign c JOIN brands_brand b ON b.id = c.brand_id "
+        "LEFT JOIN scheduling_daypartingschedule s ON s.id = c.dayparting_schedule_id "
+        "LEFT JOIN scheduling_schedulewindow w ON w.schedule_id = s.id "
+        "WHERE c.id = ANY(%s) ORDER BY c.id, w.id"
+    )
+
+
 def lock_and_load_campaigns(
     campaign_ids: Iterable[int], *, lock: bool = True
 ) -> tuple[dict[int, Brand], dict[int, Campaign], dict[int, ScheduleSnapshot | None]]:
     """Lock the brands of the campaigns (``FOR NO KEY UPDATE``, in id order; with
-    ``lock=False`` only read them), then read the campaigns fresh with their schedules'
-    windows: two queries, whatever the number of campaigns.
+    ``lock=False`` only read them), then read the campaigns fresh with their brands and
+    their schedules' windows: one round trip, whatever the number of campaigns.
 
-    Hand-written SQL on PostgreSQL because this runs for every spend and every sweep
-    batch (psycopg2 returns the Python types the fields hold, so the rows become
-    ordinary model instances); the ORM elsewhere (SQLite, for development).
+    Hand-written, prepared SQL on PostgreSQL because this runs for every spend and every
+    sweep batch (psycopg2 returns the Python types the fields hold, so the rows become
+    ordinary model instances). The lock and the read are two statements sent together:
+    the read takes its snapshot after the lock is granted, so it sees what the lock
+    waited for. The ORM elsewhere (SQLite, for development).
     """
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}, {}, {}
     if connection.vendor != "postgresql":
         return _lock_and_load_orm(ids, lock=lock)
-    brand_sql, brand_fields = _columns(Brand, "b")
-    campaign_sql, campaign_fields = _columns(Campaign, "c")
+    _, campaign_fields = _columns(Campaign, "c")
+    _, brand_fields = _columns(Brand, "b")
+    width = len(campaign_fields)
     brands: dict[int, Brand] = {}
     campaigns: dict[int, Campaign] = {}
     windows: dict[int, list[Window]] = {}
     schedule_zone: dict[int, tuple[str, bool] | None] = {}
+    load = (_load_campaigns_sql(), [ids])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {brand_sql} FROM brands_brand b WHERE b.id = ANY(ARRAY("  # noqa: S608 - column names only
-            "SELECT brand_id FROM campaigns_campaign WHERE id = ANY(%s))) ORDER BY b.id"
-            + (" FOR NO KEY UPDATE" if lock else ""),
-            [ids],
-        )
-        for row in cursor.fetchall():
-            brand = _loaded(Brand, brand_fields, row)
-            brands[brand.pk] = brand
-        cursor.execute(
-            f"SELECT {campaign_sql}, s.timezone, s.is_active, w.days_mask, w.start_time, w.end_time "  # noqa: S608
-            "FROM campaigns_campaign c "
-            "LEFT JOIN scheduling_daypartingschedule s ON s.id = c.dayparting_schedule_id "
-            "LEFT JOIN scheduling_schedulewindow w ON w.schedule_id = s.id "
-            "WHERE c.id = ANY(%s) ORDER BY c.id, w.id",
-            [ids],
-        )
-        width = len(campaign_fields)
+        if lock:
+            prepared.execute_together(cursor, [(LOCK_BRANDS_OF_CAMPAIGNS_SQL, [ids]), load])
+        else:
+            prepared.execute(cursor, *load)
         for row in cursor.fetchall():
             campaign_id = row[0]
             if campaign_id not in campaigns:
                 campaign = _loaded(Campaign, campaign_fields, row[:width])
-                campaign._state.fields_cache["brand"] = brands[campaign.brand_id]
+                brand = brands.get(campaign.brand_id)
+                if brand is None:
+                    brand = brands[campaign.brand_id] = _loaded(Brand, brand_fields, row[width + 5 :])
+                campaign._state.fields_cache["brand"] = brand
                 campaigns[campaign_id] = campaign
                 zone, active = row[width], row[width + 1]
                 schedule_zone[campaign_id] = None if zone is None else (zone, bool(active))
                 windows[campaign_id] = []
-            days_mask, start, end = row[width + 2 :]
+            days_mask, start, end = row[width + 2 : width + 5]
             if days_mask is not None:
                 windows[campaign_id].append(Window.from_mask(int(days_mask), start, end))
     schedules: dict[int, ScheduleSnapshot | None] = {}
@@ -207,7 +224,7 @@ def lock_and_load_campaigns(
             schedules[campaign_id] = ScheduleSnapshot(
                 windows=tuple(windows[campaign_id]), timezone=spec[0] or campaign.brand.timezone
             )
-    return brands, campaigns, schedules
+    return dict(sorted(brands.items())), campaigns, schedules
 
 
 def _lock_and_load_orm(

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from campaigns.models import Campaign
 from campaigns.rules import ScheduleSnapshot, Status
 from campaigns.selectors import campaigns_for_evaluation
 from campaigns.services import evaluate_campaigns, lock_and_load_campaigns
+from core import prepared
 from core.actors import Actor
 from core.budgets import is_available
 from core.exceptions import ConflictError, NestedValidationError
@@ -212,49 +214,69 @@ def _write_separately(rows: list[Spend]) -> None:
             cursor.execute(sql, params)
 
 
+# The ledger's columns as PostgreSQL receives them: one array per column (``unnest``), so
+# that the statement's text is the same for one row or a thousand and can be prepared.
 SPEND_COLUMNS = (
-    "campaign_id",
-    "brand_id",
-    "amount",
-    "date",
-    "description",
-    "source",
-    "external_id",
-    "created_at",
-    "updated_at",
+    ("campaign_id", "bigint"),
+    ("brand_id", "bigint"),
+    ("amount", "numeric"),
+    ("date", "date"),
+    ("description", "text"),
+    ("source", "text"),
+    ("external_id", "text"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
 )
+
+
+def _unnest(types: Iterable[str]) -> str:
+    return "unnest(" + ", ".join(f"%s::{kind}[]" for kind in types) + ")"
+
+
+@lru_cache(maxsize=32)
+def _write_sql(totals_sql: str) -> str:
+    """Ledger insert, the four rollup upserts, then the rows of ``totals_sql``: one
+    statement whose text depends only on the shape of the totals (at most a few)."""
+    ledger = Spend._meta.db_table
+    columns = ", ".join(name for name, _ in SPEND_COLUMNS)
+    upserts = []
+    for index, (model, owner, period) in enumerate(ROLLUPS):
+        table = connection.ops.quote_name(model._meta.db_table)
+        upserts.append(
+            f"r{index} AS (INSERT INTO {table} ({owner}, {period}, amount) "  # noqa: S608 - constants
+            f"SELECT * FROM {_unnest(['bigint', 'date', 'numeric'])} "
+            f"ON CONFLICT ({owner}, {period}) DO UPDATE SET amount = {table}.amount + excluded.amount)"
+        )
+    return (
+        f"WITH new_spend AS (INSERT INTO {ledger} ({columns}) "  # noqa: S608 - constants
+        f"SELECT * FROM {_unnest(kind for _, kind in SPEND_COLUMNS)} RETURNING id), "
+        + ", ".join(upserts)
+        + " SELECT 'n', id, NULL::date, NULL::numeric FROM new_spend"
+        + (f" UNION ALL {totals_sql}" if totals_sql else "")
+    )
 
 
 def _write_in_one_statement(
     rows: list[Spend], brand_days: dict[int, dt.date], campaign_days: dict[int, dt.date]
 ) -> tuple[dict[int, Totals], dict[int, Totals]]:
-    """PostgreSQL: ledger insert, the four rollup upserts and the totals, in one statement.
+    """PostgreSQL: ledger insert, the four rollup upserts and the totals, in one prepared
+    statement.
 
     Data-modifying CTEs run to completion; the statement's ``SELECT`` sees the snapshot
     taken before them, so it returns the totals *before* these rows (the caller holds
-    the brand locks, so nothing else moves them) and the new ledger ids, in ``VALUES``
+    the brand locks, so nothing else moves them) and the new ledger ids, in ``unnest``
     order as Django's own ``bulk_create`` relies on.
     """
     stamp = timezone.now()
-    params: list[Any] = []
     for spend in rows:
         spend.created_at = spend.updated_at = stamp
-        params.extend(getattr(spend, column) for column in SPEND_COLUMNS)
+    params: list[Any] = [[getattr(spend, column) for spend in rows] for column, _ in SPEND_COLUMNS]
+    for _, owner, period in ROLLUPS:
+        amounts = sorted(_rollup_amounts(rows, owner, period).items())  # a fixed lock order
+        params += [[key[0] for key, _ in amounts], [key[1] for key, _ in amounts], [a for _, a in amounts]]
     totals_sql, totals_params = period_totals_sql(brand_days=brand_days, campaign_days=campaign_days)
-    spend_values = ", ".join(["(" + ", ".join(["%s"] * len(SPEND_COLUMNS)) + ")"] * len(rows))
-    upserts = _upserts(rows)
-    sql = (
-        f"WITH new_spend AS (INSERT INTO {Spend._meta.db_table} ({', '.join(SPEND_COLUMNS)}) "  # noqa: S608
-        f"VALUES {spend_values} RETURNING id), "
-        + ", ".join(f"r{index} AS ({upsert})" for index, (upsert, _) in enumerate(upserts))
-        + " SELECT 'n', id, NULL::date, NULL::numeric FROM new_spend"
-        + (f" UNION ALL {totals_sql}" if totals_sql else "")
-    )
-    for _, upsert_params in upserts:
-        params += upsert_params
-    params += totals_params
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, _write_sql(totals_sql), params + totals_params)
         result = cursor.fetchall()
     ids = [int(row[1]) for row in result if row[0] == "n"]
     assert len(ids) == len(rows), "the ledger insert returned one id per row"

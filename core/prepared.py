@@ -1,0 +1,96 @@
+"""Server-side prepared statements for the hot paths, on PostgreSQL.
+
+Recording one spend is a handful of short statements, and PostgreSQL spends about as
+long parsing and planning each of them as executing it. A statement run through
+``execute`` is sent as ``PREPARE`` once per database connection and as ``EXECUTE`` from
+then on (what psycopg 3 does by itself; psycopg2, this project's driver, does not).
+``execute_together`` also sends several statements in one round trip.
+
+Only statements whose text does not depend on their data belong here (ids travel as
+one array parameter, rows as ``unnest`` arrays), so that a connection prepares a small,
+fixed set. Statements are named after a hash of their text. Prepared statements belong
+to the database session: the registry of what this connection prepared is cleared
+whenever Django opens a new connection (``connection_created``), and ``PREPARE``
+survives a rollback, so it stays true.
+
+``DB_PREPARED_STATEMENTS=false`` sends the plain statements instead, for a pooler in
+transaction mode (PgBouncer) that hands each transaction a different server session.
+SQLite runs the plain statements one by one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+_PLACEHOLDER = re.compile(r"%s")
+_REGISTRY = "budget_prepared_statements"
+
+
+@receiver(connection_created)
+def _forget_prepared(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """A new database session has prepared nothing yet."""
+    setattr(connection, _REGISTRY, set())
+
+
+def enabled() -> bool:
+    return connection.vendor == "postgresql" and bool(getattr(settings, "DB_PREPARED_STATEMENTS", True))
+
+
+@lru_cache(maxsize=256)
+def _definition(sql: str) -> tuple[str, str, int]:
+    """(name, ``PREPARE`` text, number of parameters) of a statement written with ``%s``."""
+    if "%%" in sql or "$" in sql:
+        raise ValueError("prepared statements are written with %s placeholders only")
+    count = 0
+
+    def number(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    numbered = _PLACEHOLDER.sub(number, sql)
+    name = "budget_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
+    return name, f"PREPARE {name} AS {numbered}", count
+
+
+def _execute_text(cursor: Any, sql: str) -> str:
+    """``EXECUTE name(%s, ...)`` for ``sql``, preparing it on this connection first if needed."""
+    name, prepare, count = _definition(sql)
+    prepared: set[str] | None = getattr(connection, _REGISTRY, None)
+    if prepared is None:  # opened before this module was imported: nothing prepared yet
+        prepared = set()
+        setattr(connection, _REGISTRY, prepared)
+    if name not in prepared:
+        cursor.execute(prepare)
+        prepared.add(name)
+    return f"EXECUTE {name}" + (f"({', '.join(['%s'] * count)})" if count else "")
+
+
+def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """``cursor.execute(sql, params)``, through a prepared statement where enabled."""
+    if not enabled():
+        cursor.execute(sql, params)
+        return
+    cursor.execute(_execute_text(cursor, sql), params)
+
+
+def execute_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run ``statements`` in order, in one round trip on PostgreSQL (a multi-statement
+    query; each statement still takes its own snapshot, so one that follows a lock sees
+    what the lock waited for). The cursor holds the rows of the last one."""
+    if connection.vendor != "postgresql":
+        for sql, params in statements:
+            cursor.execute(sql, params)
+        return
+    texts = [_execute_text(cursor, sql) if enabled() else sql for sql, _ in statements]
+    cursor.execute("; ".join(texts), [param for _, params in statements for param in params])
