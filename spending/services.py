@@ -224,32 +224,30 @@ SPEND_COLUMNS = (
     ("description", "text"),
     ("source", "text"),
     ("external_id", "text"),
-    ("created_at", "timestamptz"),
-    ("updated_at", "timestamptz"),
 )
-
-
-def _unnest(types: Iterable[str]) -> str:
-    return "unnest(" + ", ".join(f"%s::{kind}[]" for kind in types) + ")"
 
 
 @lru_cache(maxsize=32)
 def _write_sql(totals_sql: str) -> str:
-    """Ledger insert, the four rollup upserts, then the rows of ``totals_sql``: one
-    statement whose text depends only on the shape of the totals (at most a few)."""
-    ledger = Spend._meta.db_table
-    columns = ", ".join(name for name, _ in SPEND_COLUMNS)
+    """Ledger insert, the four rollup upserts summed from the inserted rows, then the
+    rows of ``totals_sql``: one statement, whose text depends only on the shape of the
+    totals (a few at most)."""
+    columns = [name for name, _ in SPEND_COLUMNS]
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in SPEND_COLUMNS)
+    periods = {"date": "date", "month": "date - (EXTRACT(DAY FROM date)::int - 1)"}
     upserts = []
     for index, (model, owner, period) in enumerate(ROLLUPS):
         table = connection.ops.quote_name(model._meta.db_table)
         upserts.append(
             f"r{index} AS (INSERT INTO {table} ({owner}, {period}, amount) "  # noqa: S608 - constants
-            f"SELECT * FROM {_unnest(['bigint', 'date', 'numeric'])} "
+            f"SELECT {owner}, {periods[period]}, sum(amount) FROM new_spend GROUP BY 1, 2 ORDER BY 1, 2 "
             f"ON CONFLICT ({owner}, {period}) DO UPDATE SET amount = {table}.amount + excluded.amount)"
         )
     return (
-        f"WITH new_spend AS (INSERT INTO {ledger} ({columns}) "  # noqa: S608 - constants
-        f"SELECT * FROM {_unnest(kind for _, kind in SPEND_COLUMNS)} RETURNING id), "
+        f"WITH new_spend AS (INSERT INTO {Spend._meta.db_table} "  # noqa: S608 - constants
+        f"({', '.join(columns)}, created_at, updated_at) "
+        f"SELECT *, %s::timestamptz, %s::timestamptz FROM unnest({arrays}) "
+        "RETURNING id, campaign_id, brand_id, amount, date), "
         + ", ".join(upserts)
         + " SELECT 'n', id, NULL::date, NULL::numeric FROM new_spend"
         + (f" UNION ALL {totals_sql}" if totals_sql else "")
@@ -265,23 +263,20 @@ def _write_in_one_statement(
     Data-modifying CTEs run to completion; the statement's ``SELECT`` sees the snapshot
     taken before them, so it returns the totals *before* these rows (the caller holds
     the brand locks, so nothing else moves them) and the new ledger ids, in ``unnest``
-    order as Django's own ``bulk_create`` relies on.
+    order as Django's own ``bulk_create`` relies on. Each rollup is upserted in (owner,
+    period) order, so that concurrent writers take its row locks in one order.
     """
     stamp = timezone.now()
-    for spend in rows:
-        spend.created_at = spend.updated_at = stamp
     params: list[Any] = [[getattr(spend, column) for spend in rows] for column, _ in SPEND_COLUMNS]
-    for _, owner, period in ROLLUPS:
-        amounts = sorted(_rollup_amounts(rows, owner, period).items())  # a fixed lock order
-        params += [[key[0] for key, _ in amounts], [key[1] for key, _ in amounts], [a for _, a in amounts]]
     totals_sql, totals_params = period_totals_sql(brand_days=brand_days, campaign_days=campaign_days)
     with connection.cursor() as cursor:
-        prepared.execute(cursor, _write_sql(totals_sql), params + totals_params)
+        prepared.execute(cursor, _write_sql(totals_sql), [stamp, stamp, *params, *totals_params])
         result = cursor.fetchall()
     ids = [int(row[1]) for row in result if row[0] == "n"]
     assert len(ids) == len(rows), "the ledger insert returned one id per row"
     for spend, pk in zip(rows, ids, strict=True):
         spend.pk = pk
+        spend.created_at = spend.updated_at = stamp
         spend._state.adding = False
     return read_period_totals(
         [row for row in result if row[0] != "n"], brand_days=brand_days, campaign_days=campaign_days

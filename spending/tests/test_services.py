@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +14,13 @@ from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import PauseReason, Status
 from core.exceptions import ConflictError, NestedValidationError
 from core.tests.factories import make_brand, make_campaign
-from spending.models import BrandDailySpend, CampaignDailySpend, Spend
+from spending.models import (
+    BrandDailySpend,
+    BrandMonthlySpend,
+    CampaignDailySpend,
+    CampaignMonthlySpend,
+    Spend,
+)
 from spending.services import SpendInput, spend_record, spend_record_many
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +41,46 @@ def test_spend_is_ledgered_and_rolled_up() -> None:
     assert BrandDailySpend.objects.get(brand=campaign.brand).amount == Decimal("13.00")
     assert campaign.get_daily_spend() == Decimal("13.00")
     assert campaign.brand.get_monthly_spend() == Decimal("13.00")
+
+
+@time_machine.travel(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_each_rollup_holds_the_ledger_summed_by_owner_and_period() -> None:
+    # given: two brands, five campaigns, and batches of spend dated across three months
+    brands = [make_brand(), make_brand()]
+    campaigns = [make_campaign(brand=brands[i % 2]) for i in range(5)]
+    days = [dt.date(2026, 10, 1), dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 30)]
+    days.append(dt.date(2026, 12, 1))
+    rng = random.Random(3)
+
+    # when: recorded in bulk, with repeats of one (campaign, day) inside a batch
+    for _ in range(3):
+        spend_record_many(
+            items=[
+                SpendInput(rng.choice(campaigns).pk, f"{rng.randint(1, 9999) / 100:.2f}", rng.choice(days))
+                for _ in range(40)
+            ]
+        )
+
+    # then: every rollup row is the ledger's sum for its owner and period, and no more rows
+    def ledger(owner: str, monthly: bool) -> dict[tuple[int, dt.date], Decimal]:
+        sums: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
+        for spend in Spend.objects.all():
+            period = spend.date.replace(day=1) if monthly else spend.date
+            sums[(getattr(spend, owner), period)] += spend.amount
+        return dict(sums)
+
+    assert {(r.campaign_id, r.date): r.amount for r in CampaignDailySpend.objects.all()} == ledger(
+        "campaign_id", monthly=False
+    )
+    assert {(r.brand_id, r.date): r.amount for r in BrandDailySpend.objects.all()} == ledger(
+        "brand_id", monthly=False
+    )
+    assert {(r.campaign_id, r.month): r.amount for r in CampaignMonthlySpend.objects.all()} == ledger(
+        "campaign_id", monthly=True
+    )
+    assert {(r.brand_id, r.month): r.amount for r in BrandMonthlySpend.objects.all()} == ledger(
+        "brand_id", monthly=True
+    )
 
 
 @time_machine.travel(NOON, tick=False)
