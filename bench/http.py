@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.measures import ROOT, Figure
@@ -47,10 +47,16 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int  # gunicorn's master; its workers are its children
+
+
 @contextlib.contextmanager
-def gunicorn(workers: int) -> Iterator[int]:
+def gunicorn(workers: int) -> Iterator[Server]:
     """gunicorn as deployed (the production settings and ``gunicorn_conf.py``) on a free
-    loopback port; yields the port."""
+    loopback port."""
     port = free_port()
     command = [
         sys.executable,
@@ -78,7 +84,7 @@ def gunicorn(workers: int) -> Iterator[int]:
             time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not answer within 60 s")
-        yield port
+        yield Server(port, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -88,12 +94,44 @@ def gunicorn(workers: int) -> Iterator[int]:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the gunicorn processes, by every
+    PostgreSQL process of this machine and by this process (the load generator); empty
+    without ``/proc``. Where a request's cost lies, since the figures are CPU-bound."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0, "load generator": 0.0}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid, parent = int(entry.name), int(fields[1])
+        used = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if pid == server_pid or parent == server_pid:
+            totals["gunicorn"] += used
+        elif name == "postgres":
+            totals["postgres"] += used
+        elif pid == os.getpid():
+            totals["load generator"] += used
+    return totals
+
+
 @dataclass
 class LoadResult:
     requests: int
     seconds: float
     latencies: list[float]
     statuses: dict[int, int]
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process group
 
     @property
     def rate(self) -> float:
@@ -103,9 +141,13 @@ class LoadResult:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
 
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        per = {group: round(seconds * 1000 / self.requests, 3) for group, seconds in self.cpu.items()}
+        return {**per, "total": round(sum(per.values()), 3)} if per else {}
+
 
 def load(
-    port: int,
+    server: Server,
     token: str,
     *,
     method: str,
@@ -122,7 +164,7 @@ def load(
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
     def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         mine: list[float] = []
         codes: dict[int, int] = {}
         while True:
@@ -143,12 +185,15 @@ def load(
                 statuses[code] = statuses.get(code, 0) + count
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    cpu_before = cpu_seconds(server.pid)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(requests, time.perf_counter() - started, latencies, statuses)
+    elapsed = time.perf_counter() - started
+    cpu = {group: used - cpu_before[group] for group, used in cpu_seconds(server.pid).items()}
+    return LoadResult(requests, elapsed, latencies, statuses, cpu)
 
 
 def bench_token() -> str:
@@ -194,10 +239,10 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         ]
         return json.dumps({"spends": records}).encode()
 
-    with gunicorn(workers) as port:
+    with gunicorn(workers) as server:
         for _ in range(2):  # warm every worker's connection and caches
             load(
-                port,
+                server,
                 token,
                 method="GET",
                 path="/api/v1/ping/",
@@ -210,7 +255,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         for _ in range(2):  # alternate so that drift hits both alike
             noop_runs.append(
                 load(
-                    port,
+                    server,
                     token,
                     method="GET",
                     path="/api/v1/ping/",
@@ -221,7 +266,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
             )
             spend_runs.append(
                 load(
-                    port,
+                    server,
                     token,
                     method="POST",
                     path="/api/v1/spends/",
@@ -231,7 +276,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
                 )
             )
         bulk = load(
-            port,
+            server,
             token,
             method="POST",
             path="/api/v1/spends/bulk/",
@@ -245,11 +290,16 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         for run in runs:
             for code, count in run.statuses.items():
                 statuses[code] = statuses.get(code, 0) + count
+        cpu: dict[str, float] = {}
+        for run in runs:
+            for group, used in run.cpu.items():
+                cpu[group] = cpu.get(group, 0.0) + used
         return LoadResult(
             sum(r.requests for r in runs),
             sum(r.seconds for r in runs),
             [x for r in runs for x in r.latencies],
             statuses,
+            cpu,
         )
 
     noop, spend = merged(noop_runs), merged(spend_runs)
@@ -271,7 +321,18 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
                 "noop_statuses": noop.statuses,
                 "gunicorn": f"{workers} sync workers (WEB_CONCURRENCY)",
                 "concurrency": concurrency,
+                "cpu_ms_per_request": spend.cpu_ms_per_request(),
+                "noop_cpu_ms_per_request": noop.cpu_ms_per_request(),
             },
+        ),
+        Figure(
+            "single spend, over HTTP: CPU per request",
+            spend.cpu_ms_per_request().get("total", float("nan")),
+            "ms (gunicorn + PostgreSQL + load generator)",
+            "the no-op endpoint's CPU per request",
+            noop.cpu_ms_per_request().get("total"),
+            target="informational (the rates are CPU-bound)",
+            extra={"spend": spend.cpu_ms_per_request(), "noop": noop.cpu_ms_per_request()},
         ),
         Figure(
             "bulk ingestion, HTTP (spends/bulk/)",
@@ -298,8 +359,8 @@ def crossing_figure() -> Figure:
     brand = brand_create(name=f"Latency brand {time.time_ns()}", timezone="UTC")
     campaign = campaign_create(brand_id=brand.pk, name="crossing", status=Status.ACTIVE, daily_budget="10.00")
     token = bench_token()
-    with gunicorn(1) as port:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with gunicorn(1) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         started = time.perf_counter()
         connection.request(
             "POST",
