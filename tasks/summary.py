@@ -31,13 +31,7 @@ class JobSummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def add(self, result: ReconcileResult) -> JobSummary:
-        self.checked += result.checked
-        self.paused.update(result.paused)
-        self.resumed += result.resumed
-        self.reason_changed += result.reason_changed
-        self.unchanged += result.unchanged
-        self.errors += result.errors
-        return self
+        return self.merge(result.as_dict())
 
     def merge(self, data: dict[str, Any]) -> JobSummary:
         """Add a summary dictionary (a chunk's result) to this one."""
