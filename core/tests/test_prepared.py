@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
@@ -19,6 +20,12 @@ from core.tests.factories import make_brand, make_campaign
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 SQL = "SELECT %s::int + %s::int, 'core.tests.test_prepared'"
+
+
+@pytest.fixture(autouse=True)
+def _prepared_statements_on(settings: Any) -> None:
+    """On, as by default, even when the suite runs with DB_PREPARED_STATEMENTS=false."""
+    settings.DB_PREPARED_STATEMENTS = True
 
 
 def _session_statements() -> set[str]:
@@ -97,7 +104,8 @@ def test_statements_sent_together_run_in_order_and_answer_with_the_last() -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_read_after_the_lock_sees_what_the_lock_waited_for() -> None:
+@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "plain"])
+def test_the_read_after_the_lock_sees_what_the_lock_waited_for(prepare: bool) -> None:
     # given: another transaction holds the brand's lock and is changing the campaign
     brand = make_brand(name="Locked", daily_budget=Decimal("100.00"))
     campaign = make_campaign(brand=brand, name="c", daily_budget=Decimal("10.00"))
@@ -125,7 +133,7 @@ def test_the_read_after_the_lock_sees_what_the_lock_waited_for() -> None:
     timer = threading.Timer(0.3, release.set)
     timer.start()
     started = time.monotonic()
-    with transaction.atomic():
+    with override_settings(DB_PREPARED_STATEMENTS=prepare), transaction.atomic():
         _, campaigns, _ = lock_and_load_campaigns([campaign.pk])
     waited = time.monotonic() - started
     thread.join(10)
