@@ -127,12 +127,14 @@ def sweep_chunk_finish(
     )
     if not created or SweepChunk.objects.filter(run_id=run.pk).count() < run.chunks_total:
         return None
-    if not SweepRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(finished_at=now()):
-        return None
-    summary = JobSummary(run.job, extra={"chunks": run.chunks_total, "run": run.pk})
-    for chunk_result in SweepChunk.objects.filter(run_id=run.pk).values_list("result", flat=True):
-        summary.merge(chunk_result)
-    SweepRun.objects.filter(pk=run.pk).update(summary=summary.as_dict())
+    # The claim and the summary commit together: nobody sees a finished run without it.
+    with transaction.atomic():
+        if not SweepRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(finished_at=now()):
+            return None
+        summary = JobSummary(run.job, extra={"chunks": run.chunks_total, "run": run.pk})
+        for chunk_result in SweepChunk.objects.filter(run_id=run.pk).values_list("result", flat=True):
+            summary.merge(chunk_result)
+        SweepRun.objects.filter(pk=run.pk).update(summary=summary.as_dict())
     return summary
 
 

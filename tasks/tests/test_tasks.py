@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.test import override_settings
 from kombu import Connection
 
@@ -30,6 +30,7 @@ from tasks.alerts import WebhookError, alert_webhook_post
 from tasks.health import beat_check, beat_heartbeat_age, beat_is_alive, broker_check, broker_ping
 from tasks.models import SweepChunk, SweepRun
 from tasks.spend_sources import NoSpendSource, SimulatedSpendSource, get_spend_source
+from tasks.summary import JobSummary
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -155,6 +156,43 @@ def test_a_redelivered_chunk_is_not_counted_or_run_twice(eager: None) -> None:
 
     assert again is None
     assert SweepChunk.objects.filter(run=run).count() == 2
+
+
+@pytest.mark.postgres  # a second connection watching while the last chunk finishes
+@pytest.mark.django_db(transaction=True)
+def test_no_one_sees_a_finished_run_without_its_summary() -> None:
+    # given: a run whose first chunk is stored
+    run = services.sweep_start(job=services.ENFORCE_BUDGETS, moment=NOON, chunks=2)
+    counts = {"checked": 3, "paused": {}, "resumed": 0, "reason_changed": 0, "unchanged": 3, "errors": 0}
+    services.sweep_chunk_finish(run=run, index=0, min_pk=1, max_pk=3, result=counts)
+    seen: list[tuple[bool, dict[str, Any] | None]] = []
+
+    def watch() -> None:  # what another process sees while the summary is being added up
+        try:
+            row = SweepRun.objects.get(pk=run.pk)
+            seen.append((row.finished_at is not None, row.summary))
+        finally:
+            connections.close_all()
+
+    merge = JobSummary.merge
+
+    def merge_and_watch(summary: JobSummary, data: dict[str, Any]) -> JobSummary:
+        if not seen:
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            watcher.join(10)
+        return merge(summary, data)
+
+    # when: the last chunk finishes the run
+    with mock.patch.object(JobSummary, "merge", merge_and_watch):
+        final = services.sweep_chunk_finish(run=run, index=1, min_pk=4, max_pk=6, result=counts)
+
+    # then: the watcher saw the run unfinished; now it is finished with the whole summary
+    assert final is not None
+    assert seen == [(False, None)]
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert (run.summary or {})["checked"] == 6
 
 
 def test_brand_filter_and_dry_run_run_inline_without_chunks(eager: None) -> None:
