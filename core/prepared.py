@@ -8,7 +8,8 @@ then on (what psycopg 3 does by itself; psycopg2, this project's driver, does no
 
 Only statements whose text does not depend on their data belong here (ids travel as
 one array parameter, rows as ``unnest`` arrays), so that a connection prepares a small,
-fixed set. Statements are named after a hash of their text. Prepared statements belong
+fixed set. Statements are named after a hash of their text; the ``PREPARE`` is session
+set-up and is not logged or counted as a query. Prepared statements belong
 to the database session: the registry of what this connection prepared is cleared
 whenever Django opens a new connection (``connection_created``), and ``PREPARE``
 survives a rollback, so it stays true.
@@ -71,7 +72,10 @@ def _execute_text(cursor: Any, sql: str) -> str:
         prepared = set()
         setattr(connection, _REGISTRY, prepared)
     if name not in prepared:
-        cursor.execute(prepare)
+        # Session set-up, like the settings Django sends when it connects: on the driver's
+        # own cursor, so that query counts and logs show the statements an operation runs.
+        with connection.wrap_database_errors:
+            cursor.cursor.execute(prepare)
         prepared.add(name)
     return f"EXECUTE {name}" + (f"({', '.join(['%s'] * count)})" if count else "")
 

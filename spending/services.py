@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -449,6 +449,35 @@ def _same_input(a: _Valid, b: _Valid) -> bool:
     )
 
 
+@cache
+def _keyed_spends_sql() -> str:
+    """The stored spends with these (source, external_id) pairs: one probe of the unique
+    index per pair, whatever the statistics (``LIMIT 1`` keeps each probe a lookup)."""
+    columns = ", ".join(f"s.{connection.ops.quote_name(str(f.column))}" for f in Spend._meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM unnest(%s::text[], %s::text[]) AS k(source, external_id) "  # noqa: S608
+        f"CROSS JOIN LATERAL (SELECT * FROM {Spend._meta.db_table} s WHERE s.source = k.source "
+        "AND s.external_id = k.external_id AND s.external_id IS NOT NULL LIMIT 1) s"
+    )
+
+
+def _spends_with_keys(keys: set[tuple[str, str]]) -> list[Spend]:
+    """The stored spends whose (source, external_id) is one of ``keys`` (on SQLite, a
+    superset: those with one of the sources and one of the ids). Every spend that names
+    an ``external_id`` looks this up, so it is prepared on PostgreSQL."""
+    pairs = sorted(keys)
+    if connection.vendor != "postgresql":
+        return list(
+            Spend.objects.filter(
+                source__in={source for source, _ in pairs}, external_id__in={key for _, key in pairs}
+            )
+        )
+    names = [f.attname for f in Spend._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, _keyed_spends_sql(), [[p[0] for p in pairs], [p[1] for p in pairs]])
+        return [Spend.from_db(connection.alias, names, row) for row in cursor.fetchall()]
+
+
 def _record(
     items: Sequence[SpendInput], campaign_ids: set[int], *, actor: Actor, moment: dt.datetime
 ) -> list[SpendOutcome]:
@@ -460,12 +489,9 @@ def _record(
     existing: dict[tuple[str, str], Spend] = {}
     keyed = {(r.source, r.external_id) for r in valid if r.external_id is not None}
     if keyed:
-        candidates = Spend.objects.filter(
-            source__in={source for source, _ in keyed}, external_id__in={key for _, key in keyed}
-        )
         existing = {
             (s.source, s.external_id): s
-            for s in candidates
+            for s in _spends_with_keys(keyed)
             if s.external_id is not None and (s.source, s.external_id) in keyed
         }
         for record in valid:

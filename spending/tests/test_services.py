@@ -139,6 +139,27 @@ def test_repeated_external_id_returns_the_original_and_writes_nothing() -> None:
     assert Spend.objects.count() == 2
 
 
+@time_machine.travel(NOON, tick=False)
+def test_only_the_exact_source_and_external_id_pair_is_a_repeat() -> None:
+    campaign = make_campaign()
+    spend_record(campaign_id=campaign.pk, amount="1.00", source="gads", external_id="a")
+    spend_record(campaign_id=campaign.pk, amount="2.00", source="meta", external_id="b")
+
+    # Each source and each id was seen, but neither pair: two new records, then one repeat.
+    outcomes = spend_record_many(
+        items=[
+            SpendInput(campaign.pk, "3.00", source="gads", external_id="b"),
+            SpendInput(campaign.pk, "4.00", source="meta", external_id="a"),
+            SpendInput(campaign.pk, "2.00", source="meta", external_id="b"),
+        ]
+    )
+
+    assert [outcome.created for outcome in outcomes] == [True, True, False]
+    assert outcomes[2].spend.amount == Decimal("2.00")
+    assert outcomes[2].spend.created_at is not None
+    assert Spend.objects.count() == 4
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
