@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.services import reconcile
 from core.tests.factories import make_brand, make_campaign, make_schedule
@@ -62,3 +65,22 @@ def assert_serving_changes_audited(before: dict[int, tuple[bool, str, str]], sin
 
 def last_event_id() -> int:
     return CampaignEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def assert_list_in_fixed_queries(
+    client: Client,
+    assert_max_num_queries: DjangoAssertNumQueries,
+    url: str,
+    *,
+    queries: int,
+    rows: int,
+    per_page: int,
+) -> None:
+    """The whole changelist (``?all=``) of ``rows`` rows takes at most ``queries`` queries,
+    and without ``?all=`` it is paginated by ``per_page``."""
+    with assert_max_num_queries(queries):
+        response = client.get(f"{url}?all=")
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    paged = client.get(url).context["cl"]
+    assert (len(paged.result_list), paged.multi_page) == (min(rows, per_page), rows > per_page)
