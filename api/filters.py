@@ -26,36 +26,35 @@ class IdFilter(filters.NumberFilter):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
 
-class BrandFilter(filters.FilterSet):  # type: ignore[misc]
-    is_active = filters.BooleanFilter()
+class NameSearchFilter(filters.FilterSet):  # type: ignore[misc]
+    """``search``: the name contains it (brands, campaigns and schedules are searched alike)."""
+
     search = filters.CharFilter(
         field_name="name", lookup_expr="icontains", max_length=200, label="Name contains"
     )
+
+
+class BrandFilter(NameSearchFilter):
+    is_active = filters.BooleanFilter()
 
     class Meta:
         model = Brand
         fields = ["is_active", "search"]
 
 
-class CampaignFilter(filters.FilterSet):  # type: ignore[misc]
+class CampaignFilter(NameSearchFilter):
     brand = IdFilter(field_name="brand_id", label="Brand id")
     status = filters.ChoiceFilter(choices=Status.choices)
     is_active = filters.BooleanFilter()
     pause_reason = filters.ChoiceFilter(choices=PauseReason.choices)
-    search = filters.CharFilter(
-        field_name="name", lookup_expr="icontains", max_length=200, label="Name contains"
-    )
 
     class Meta:
         model = Campaign
         fields = ["brand", "status", "is_active", "pause_reason", "search"]
 
 
-class ScheduleFilter(filters.FilterSet):  # type: ignore[misc]
+class ScheduleFilter(NameSearchFilter):
     is_active = filters.BooleanFilter()
-    search = filters.CharFilter(
-        field_name="name", lookup_expr="icontains", max_length=200, label="Name contains"
-    )
 
     class Meta:
         model = DaypartingSchedule
