@@ -29,17 +29,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import requests
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from api.groups import INTEGRATION, sync_groups
 from core.tests.factories import make_campaign
+from core.tests.servers import database_url
 from spending.models import Spend
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -87,14 +86,6 @@ def _free_port(ports: range) -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {ports}")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _local(command: list[str]) -> list[str]:
@@ -212,7 +203,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
             "CACHE_URL": f"redis://127.0.0.1:{redis_port}/1",

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import time_machine
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 from kombu import Connection
 
 from brands.models import Brand
@@ -36,6 +34,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
 from conftest import IN_CI
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from core.tests.servers import database_url
 from core.timeutils import local_date
 from scheduling.models import DaypartingSchedule
 from spending.services import spend_record
@@ -81,14 +80,6 @@ class Stack:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -127,10 +118,10 @@ def stack(
         pytest.skip(message)
     queue = f"e2e-{uuid.uuid4().hex[:10]}"
     with django_db_blocker.unblock():
-        database_url = _database_url()
+        db_url = database_url()
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": db_url,
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CONN_MAX_AGE": "0",
