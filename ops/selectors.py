@@ -76,6 +76,23 @@ def _per_local_day(
     )
 
 
+def _day_and_month_spend(
+    timezone_field: str,
+    groups: dict[dt.date, list[str]],
+    model: type[CampaignDailySpend] | type[BrandDailySpend],
+    owner: str,
+) -> dict[str, Case]:
+    """``today_spend`` and ``month_spend`` (month to date) of each row, in its local day."""
+    return {
+        "today_spend": _per_local_day(
+            timezone_field, groups, lambda day: _rollup_total(model, owner, day, day)
+        ),
+        "month_spend": _per_local_day(
+            timezone_field, groups, lambda day: _rollup_total(model, owner, month_start(day), day)
+        ),
+    }
+
+
 def brands_with_spend(queryset: QuerySet[Brand], moment: dt.datetime | None = None) -> QuerySet[Brand]:
     """Brands with ``today_spend``, ``month_spend`` (brand-local) and ``serving_campaigns``."""
     groups = local_day_groups(brand_timezones(), moment or now())
@@ -87,14 +104,7 @@ def brands_with_spend(queryset: QuerySet[Brand], moment: dt.datetime | None = No
         .values("n")[:1]
     )
     return queryset.annotate(
-        today_spend=_per_local_day(
-            "timezone", groups, lambda day: _rollup_total(BrandDailySpend, "brand_id", day, day)
-        ),
-        month_spend=_per_local_day(
-            "timezone",
-            groups,
-            lambda day: _rollup_total(BrandDailySpend, "brand_id", month_start(day), day),
-        ),
+        **_day_and_month_spend("timezone", groups, BrandDailySpend, "brand_id"),
         serving_campaigns=Coalesce(
             Subquery(serving, output_field=IntegerField()), Value(0), output_field=IntegerField()
         ),
@@ -106,16 +116,8 @@ def campaigns_with_spend(
 ) -> QuerySet[Campaign]:
     """Campaigns with their own ``today_spend`` and ``month_spend`` in their brand's day."""
     groups = local_day_groups(brand_timezones(), moment or now())
-    return queryset.annotate(
-        today_spend=_per_local_day(
-            "brand__timezone", groups, lambda day: _rollup_total(CampaignDailySpend, "campaign_id", day, day)
-        ),
-        month_spend=_per_local_day(
-            "brand__timezone",
-            groups,
-            lambda day: _rollup_total(CampaignDailySpend, "campaign_id", month_start(day), day),
-        ),
-    )
+    spend = _day_and_month_spend("brand__timezone", groups, CampaignDailySpend, "campaign_id")
+    return queryset.annotate(**spend)
 
 
 def annotated(obj: Model, name: str) -> Decimal:
