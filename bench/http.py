@@ -303,6 +303,7 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
         )
 
     noop, spend = merged(noop_runs), merged(spend_runs)
+    spend_cpu, noop_cpu = spend.cpu_ms_per_request(), noop.cpu_ms_per_request()
     return [
         Figure(
             "single spend, over HTTP",
@@ -321,18 +322,16 @@ def http_figures(picks: list[tuple[int, int]], *, requests: int, bulk_requests: 
                 "noop_statuses": noop.statuses,
                 "gunicorn": f"{workers} sync workers (WEB_CONCURRENCY)",
                 "concurrency": concurrency,
-                "cpu_ms_per_request": spend.cpu_ms_per_request(),
-                "noop_cpu_ms_per_request": noop.cpu_ms_per_request(),
             },
         ),
         Figure(
             "single spend, over HTTP: CPU per request",
-            spend.cpu_ms_per_request().get("total", float("nan")),
+            spend_cpu.get("total", float("nan")),
             "ms (gunicorn + PostgreSQL + load generator)",
             "the no-op endpoint's CPU per request",
-            noop.cpu_ms_per_request().get("total"),
+            noop_cpu.get("total"),
             target="informational (the rates are CPU-bound)",
-            extra={"spend": spend.cpu_ms_per_request(), "noop": noop.cpu_ms_per_request()},
+            extra={"spend": spend_cpu, "noop": noop_cpu},
         ),
         Figure(
             "bulk ingestion, HTTP (spends/bulk/)",

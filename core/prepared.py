@@ -96,5 +96,6 @@ def execute_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]
         for sql, params in statements:
             cursor.execute(sql, params)
         return
-    texts = [_execute_text(cursor, sql) if enabled() else sql for sql, _ in statements]
+    prepare = enabled()
+    texts = [_execute_text(cursor, sql) if prepare else sql for sql, _ in statements]
     cursor.execute("; ".join(texts), [param for _, params in statements for param in params])
