@@ -34,7 +34,7 @@ from django.utils.module_loading import import_string
 
 from campaigns.models import Campaign
 from core.timeutils import local_date
-from spending.services import SpendInput
+from spending.validation import SpendInput
 
 
 class SpendSource(Protocol):
