@@ -1,17 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db import models
 
 from core.models import TimeStampedModel
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.timeutils import local_date
 from core.validators import validate_currency, validate_timezone
-
-if TYPE_CHECKING:
-    from campaigns.models import Campaign
 
 
 class Brand(TimeStampedModel):
@@ -52,51 +48,6 @@ class Brand(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    # --- The names ops staff know; each delegates to a selector or service. -----------
-
     def local_today(self, moment: dt.datetime | None = None) -> dt.date:
-        from core.timeutils import local_date
-
+        """Today in the brand's time zone (default: now): its days and months are local."""
         return local_date(self.timezone, moment)
-
-    def get_daily_spend(self, day: dt.date | None = None) -> Decimal:
-        from spending.selectors import brand_day_spend
-
-        return brand_day_spend(brand=self, day=day or self.local_today())
-
-    def get_monthly_spend(self, day: dt.date | None = None) -> Decimal:
-        from spending.selectors import brand_month_spend
-
-        return brand_month_spend(brand=self, day=day or self.local_today())
-
-    def get_daily_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
-        from core.budgets import remaining
-
-        return remaining(self.daily_budget, self.get_daily_spend(day))
-
-    def get_monthly_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
-        from core.budgets import remaining
-
-        return remaining(self.monthly_budget, self.get_monthly_spend(day))
-
-    def has_daily_budget_available(self, day: dt.date | None = None) -> bool:
-        from core.budgets import is_available
-
-        return is_available(self.daily_budget, self.get_daily_spend(day))
-
-    def has_monthly_budget_available(self, day: dt.date | None = None) -> bool:
-        from core.budgets import is_available
-
-        return is_available(self.monthly_budget, self.get_monthly_spend(day))
-
-    def get_active_campaigns(self) -> models.QuerySet[Campaign]:
-        """The brand's campaigns that are serving right now."""
-        from campaigns.selectors import serving_campaigns
-
-        return serving_campaigns(brand=self)
-
-    def can_activate_campaigns(self, day: dt.date | None = None) -> bool:
-        """True when the brand itself blocks nothing: active, and both its budgets available."""
-        return (
-            self.is_active and self.has_monthly_budget_available(day) and self.has_daily_budget_available(day)
-        )

@@ -8,11 +8,15 @@ from typing import Any
 from django.db import transaction
 
 from brands.models import Brand
+from brands.store import lock_brands
+from campaigns.engine import ReconcileResult, reevaluate
 from campaigns.models import Campaign
 from campaigns.rules import Status
-from campaigns.services import UNSET, ReconcileResult, _clean_budget, lock_brands, reevaluate
 from core.actors import Actor
 from core.exceptions import ConflictError
+from core.money import clean_budget
+from core.sentinels import UNSET
+from spending.models import Spend
 
 
 def brand_create(
@@ -28,8 +32,8 @@ def brand_create(
         name=name,
         timezone=timezone,
         currency=currency,
-        daily_budget=_clean_budget(daily_budget, "daily_budget"),
-        monthly_budget=_clean_budget(monthly_budget, "monthly_budget"),
+        daily_budget=clean_budget(daily_budget, "daily_budget"),
+        monthly_budget=clean_budget(monthly_budget, "monthly_budget"),
         is_active=is_active,
     )
     brand.full_clean()
@@ -66,7 +70,7 @@ def brand_update(
     }
     for key, value in (("daily_budget", daily_budget), ("monthly_budget", monthly_budget)):
         if value is not UNSET:
-            changes[key] = _clean_budget(value, key)
+            changes[key] = clean_budget(value, key)
     with transaction.atomic():
         if not lock_brands([brand_id]):
             raise Brand.DoesNotExist(f"Brand {brand_id} does not exist.")
@@ -93,8 +97,6 @@ def brand_set_active(*, brand_id: int, is_active: bool, actor: Actor | None = No
 
 def brand_delete(*, brand_id: int) -> None:
     """Delete a brand that has no spend; with spend history, deactivate it instead."""
-    from spending.models import Spend
-
     with transaction.atomic():
         if not lock_brands([brand_id]):
             raise Brand.DoesNotExist(f"Brand {brand_id} does not exist.")

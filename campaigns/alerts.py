@@ -1,7 +1,8 @@
 """Alerts for serving changes made by the system, sent after the transaction commits.
 
-Every change is logged as one structured line (``extra`` carries the fields, so a JSON
-formatter emits them as keys). Further channels hook in at ``notify_serving_changes``.
+``notify_serving_changes`` publishes them (``core.notifications``) to every registered
+channel. This app registers the log channel (one structured line per change: ``extra``
+carries the fields, so a JSON formatter emits them as keys); other apps register theirs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
+from core import notifications
 
 logger = logging.getLogger("budget.alerts")
 
@@ -31,7 +34,8 @@ class ServingChange:
         return payload
 
 
-def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
+def log_serving_changes(changes: Sequence[ServingChange]) -> None:
+    """The log channel: one structured line per change (logger ``budget.alerts``)."""
     for change in changes:
         verb = "resumed" if change.is_active else ("paused" if change.was_active else "not serving")
         logger.info(
@@ -41,8 +45,9 @@ def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
             change.pause_reason or "all rules pass",
             extra={"event": f"campaign_{change.kind}", **change.as_payload()},
         )
-    if changes:
-        # The webhook channel (ALERT_WEBHOOK_URL): a retried task, enqueued here, after commit.
-        from tasks.alerts import alert_webhook_enqueue
 
-        alert_webhook_enqueue(changes)
+
+def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
+    """Hand committed serving changes to every channel registered for them (the log, here;
+    the webhook, registered by ``tasks``)."""
+    notifications.publish(notifications.SERVING_CHANGES, changes)

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,10 +8,6 @@ from django.db import models
 from campaigns.rules import PauseReason, Status
 from core.models import TimeStampedModel
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-if TYPE_CHECKING:
-    from campaigns.rules import Decision
-    from core.actors import Actor
 
 
 class Campaign(TimeStampedModel):
@@ -85,89 +79,9 @@ class Campaign(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    # --- Spend and budget (names from the source documents) ---------------------------
-
     def local_today(self, moment: dt.datetime | None = None) -> dt.date:
+        """Today in the brand's time zone (the campaign's days and months are its brand's)."""
         return self.brand.local_today(moment)
-
-    def get_daily_spend(self, day: dt.date | None = None) -> Decimal:
-        from spending.selectors import campaign_day_spend
-
-        return campaign_day_spend(campaign=self, day=day or self.local_today())
-
-    def get_monthly_spend(self, day: dt.date | None = None) -> Decimal:
-        from spending.selectors import campaign_month_spend
-
-        return campaign_month_spend(campaign=self, day=day or self.local_today())
-
-    def get_daily_budget_limit(self) -> Decimal | None:
-        """The campaign's own daily cap, or ``None`` for none."""
-        return self.daily_budget
-
-    def get_monthly_budget_limit(self) -> Decimal | None:
-        return self.monthly_budget
-
-    def get_daily_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
-        from core.budgets import remaining
-
-        return remaining(self.daily_budget, self.get_daily_spend(day))
-
-    def get_monthly_budget_remaining(self, day: dt.date | None = None) -> Decimal | None:
-        from core.budgets import remaining
-
-        return remaining(self.monthly_budget, self.get_monthly_spend(day))
-
-    def has_daily_budget_available(self, day: dt.date | None = None) -> bool:
-        from core.budgets import is_available
-
-        return is_available(self.daily_budget, self.get_daily_spend(day))
-
-    def has_monthly_budget_available(self, day: dt.date | None = None) -> bool:
-        from core.budgets import is_available
-
-        return is_available(self.monthly_budget, self.get_monthly_spend(day))
-
-    # --- The serving rule ---------------------------------------------------------------
-
-    def decide(self, moment: dt.datetime | None = None) -> Decision:
-        """The serving decision at ``moment`` (default: now), from the pure rule."""
-        from campaigns.selectors import campaign_decision
-
-        return campaign_decision(campaign=self, moment=moment)
-
-    def is_within_dayparting_schedule(self, moment: dt.datetime | None = None) -> bool:
-        from core.timeutils import now
-
-        schedule = self.dayparting_schedule
-        if schedule is None:
-            return True
-        return schedule.is_currently_active(moment or now(), brand_timezone=self.brand.timezone)
-
-    def can_be_activated(self, moment: dt.datetime | None = None) -> bool:
-        """Whether the campaign would serve at ``moment`` if its status were ``active``."""
-        from campaigns.selectors import campaign_blocking_reasons
-
-        return not campaign_blocking_reasons(campaign=self, moment=moment)
-
-    def should_be_paused(self, moment: dt.datetime | None = None) -> bool:
-        """Whether it serves now but the rule says it must not."""
-        return self.is_active and not self.decide(moment).serves
-
-    def activate(self, *, actor: Actor | None = None, moment: dt.datetime | None = None) -> bool:
-        """Set status ``active`` (a person's intent) and evaluate; returns whether it serves."""
-        from campaigns.services import campaign_activate
-
-        campaign = campaign_activate(campaign_id=self.pk, actor=actor, moment=moment)
-        self.refresh_from_db()
-        return campaign.is_active
-
-    def pause(self, *, actor: Actor | None = None) -> bool:
-        """Set status ``paused`` (a person's pause); returns True once it is not serving."""
-        from campaigns.services import campaign_pause
-
-        campaign_pause(campaign_id=self.pk, actor=actor)
-        self.refresh_from_db()
-        return not self.is_active
 
 
 class CampaignEvent(models.Model):

@@ -1,25 +1,28 @@
-"""Read paths for campaigns, and the snapshots the serving rule evaluates."""
+"""Read paths for campaigns, and the snapshots the serving rule evaluates.
+
+The functions named as in the source documents (``can_be_activated``, ``should_be_paused``,
+``is_within_dayparting_schedule``, ``get_active_campaigns``) take the campaign (or brand) as
+first argument.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from brands.models import Brand
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, evaluate
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
+from campaigns.store import schedule_snapshot
 from core.timeutils import local_date, now
 from scheduling.windows import Window
 from spending.selectors import Totals, period_totals
 
 ZERO_TOTALS: Totals = (Decimal("0.00"), Decimal("0.00"))
-
-if TYPE_CHECKING:
-    from brands.models import Brand
 
 
 def serving_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
@@ -36,21 +39,6 @@ def campaigns_for_evaluation(queryset: QuerySet[Campaign] | None = None) -> Quer
 
 def campaign_events(*, campaign: Campaign) -> QuerySet[CampaignEvent]:
     return CampaignEvent.objects.filter(campaign_id=campaign.pk).select_related("actor_user")
-
-
-def schedule_snapshot(
-    campaign: Campaign, cache: dict[int, tuple[Window, ...]] | None = None
-) -> ScheduleSnapshot | None:
-    """The rule's view of a campaign's schedule (``None``: none, or an inactive one)."""
-    schedule = campaign.dayparting_schedule
-    if schedule is None or not schedule.is_active:
-        return None
-    cache = {} if cache is None else cache
-    windows = cache.get(schedule.pk)
-    if windows is None:
-        windows = tuple(window.as_window() for window in schedule.windows.all())
-        cache[schedule.pk] = windows
-    return ScheduleSnapshot(windows=windows, timezone=schedule.effective_timezone(campaign.brand.timezone))
 
 
 def build_snapshots(
@@ -94,11 +82,9 @@ def build_snapshots(
         if campaign_totals is None
         else {pk: day for pk, day in campaign_day.items() if pk not in campaign_totals}
     )
-    fetched_brands, fetched_campaigns = period_totals(
-        brand_days=missing_brands, campaign_days=missing_campaigns
-    )
-    brand_totals = {**(brand_totals or {}), **fetched_brands}
-    campaign_totals = {**(campaign_totals or {}), **fetched_campaigns}
+    fetched = period_totals(brand_days=missing_brands, campaign_days=missing_campaigns)
+    brand_totals = {**(brand_totals or {}), **fetched.brands}
+    campaign_totals = {**(campaign_totals or {}), **fetched.campaigns}
     windows_cache: dict[int, tuple[Window, ...]] = {}
     snapshots: dict[int, CampaignSnapshot] = {}
     for campaign in campaigns:
@@ -140,3 +126,33 @@ def campaign_blocking_reasons(
     """Every rule except ``status`` that would stop the campaign at ``moment``."""
     moment = moment or now()
     return rule_blocking_reasons(campaign_snapshot(campaign=campaign, moment=moment), moment)
+
+
+# --- The names ops staff know -----------------------------------------------------------
+
+
+def decide(campaign: Campaign, moment: dt.datetime | None = None) -> Decision:
+    """The serving decision at ``moment`` (default: now), from the pure rule."""
+    return campaign_decision(campaign=campaign, moment=moment)
+
+
+def can_be_activated(campaign: Campaign, moment: dt.datetime | None = None) -> bool:
+    """Whether the campaign would serve at ``moment`` if its status were ``active``."""
+    return not campaign_blocking_reasons(campaign=campaign, moment=moment)
+
+
+def should_be_paused(campaign: Campaign, moment: dt.datetime | None = None) -> bool:
+    """Whether it serves now but the rule says it must not."""
+    return campaign.is_active and not decide(campaign, moment).serves
+
+
+def is_within_dayparting_schedule(campaign: Campaign, moment: dt.datetime | None = None) -> bool:
+    schedule = campaign.dayparting_schedule
+    if schedule is None:
+        return True
+    return schedule.is_currently_active(moment or now(), brand_timezone=campaign.brand.timezone)
+
+
+def get_active_campaigns(brand: Brand) -> QuerySet[Campaign]:
+    """The brand's campaigns that are serving right now."""
+    return serving_campaigns(brand=brand)

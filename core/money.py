@@ -59,3 +59,16 @@ def parse_amount(value: object, *, allow_zero: bool = False) -> Decimal:
     if number > MAX_AMOUNT:
         raise MoneyError(f"Ensure the amount is at most {MAX_AMOUNT}.")
     return number.quantize(CENT)
+
+
+def clean_budget(value: object, field_name: str) -> Decimal | None:
+    """A budget as a service receives it: empty (``None`` or ``""``) means no cap; otherwise a
+    strictly parsed amount of zero or more. Raises ``ValidationError`` naming ``field_name``."""
+    from django.core.exceptions import ValidationError
+
+    if value is None or value == "":
+        return None
+    try:
+        return parse_amount(value, allow_zero=True)
+    except MoneyError as error:
+        raise ValidationError({field_name: [str(error)]}) from None

@@ -1,101 +1,40 @@
 """Read paths of the ops console: lists annotated with spend in each brand's own day.
 
-A brand's "today" depends on its time zone, so the annotations group the time zones in
-use by their local date (at most three dates at any moment) and pick, per row, the
-rollup subquery for its brand's date with ``CASE brand.timezone IN (...)``. One query
-for the time zones in use, then the list is a single query whatever its length.
+The spend annotations are ``spending.selectors.spend_annotations`` (the one definition of
+today and month to date): one query for the time zones in use, then the list is a single
+query whatever its length.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
 
 from django.db.models import (
-    Case,
     Count,
-    DecimalField,
-    Expression,
     IntegerField,
     Model,
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
 from brands.models import Brand
 from campaigns.models import Campaign
-from core.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS, ZERO
-from core.timeutils import local_date, month_start, now
-from spending.models import BrandDailySpend, CampaignDailySpend
-
-_M = TypeVar("_M", bound=Model)
-TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
-
-
-def brand_timezones() -> list[str]:
-    return list(Brand.objects.order_by().values_list("timezone", flat=True).distinct())
-
-
-def local_day_groups(timezones: Iterable[str], moment: dt.datetime) -> dict[dt.date, list[str]]:
-    """The time zones grouped by their local date at ``moment``."""
-    groups: dict[dt.date, list[str]] = defaultdict(list)
-    for name in sorted(set(timezones)):
-        groups[local_date(name, moment)].append(name)
-    return dict(groups)
-
-
-def _rollup_total(
-    model: type[CampaignDailySpend] | type[BrandDailySpend], owner: str, first: dt.date, last: dt.date
-) -> Expression:
-    rows = (
-        model.objects.filter(**{owner: OuterRef("pk")}, date__gte=first, date__lte=last)
-        .order_by()
-        .values(owner)
-        .annotate(total=Sum("amount"))
-        .values("total")[:1]
-    )
-    return Coalesce(Subquery(rows, output_field=TOTAL), Value(ZERO), output_field=TOTAL)
-
-
-def _per_local_day(
-    timezone_field: str, groups: dict[dt.date, list[str]], build: Callable[[dt.date], Expression]
-) -> Case:
-    return Case(
-        *[When(**{f"{timezone_field}__in": names}, then=build(day)) for day, names in groups.items()],
-        default=Value(ZERO),
-        output_field=TOTAL,
-    )
-
-
-def _day_and_month_spend(
-    timezone_field: str,
-    groups: dict[dt.date, list[str]],
-    model: type[CampaignDailySpend] | type[BrandDailySpend],
-    owner: str,
-) -> dict[str, Case]:
-    """``today_spend`` and ``month_spend`` (month to date) of each row, in its local day."""
-    return {
-        "today_spend": _per_local_day(
-            timezone_field, groups, lambda day: _rollup_total(model, owner, day, day)
-        ),
-        "month_spend": _per_local_day(
-            timezone_field, groups, lambda day: _rollup_total(model, owner, month_start(day), day)
-        ),
-    }
+from core.money import ZERO
+from core.timeutils import local_date
+from spending.models import BrandDailySpend
+from spending.selectors import spend_annotations
+from spending.store import Owner
 
 
 def brands_with_spend(queryset: QuerySet[Brand], moment: dt.datetime | None = None) -> QuerySet[Brand]:
     """Brands with ``today_spend``, ``month_spend`` (brand-local) and ``serving_campaigns``."""
-    groups = local_day_groups(brand_timezones(), moment or now())
     serving = (
         Campaign.objects.filter(brand_id=OuterRef("pk"), is_active=True)
         .order_by()
@@ -104,7 +43,7 @@ def brands_with_spend(queryset: QuerySet[Brand], moment: dt.datetime | None = No
         .values("n")[:1]
     )
     return queryset.annotate(
-        **_day_and_month_spend("timezone", groups, BrandDailySpend, "brand_id"),
+        **spend_annotations(Owner.BRAND, "timezone", moment),
         serving_campaigns=Coalesce(
             Subquery(serving, output_field=IntegerField()), Value(0), output_field=IntegerField()
         ),
@@ -115,9 +54,7 @@ def campaigns_with_spend(
     queryset: QuerySet[Campaign], moment: dt.datetime | None = None
 ) -> QuerySet[Campaign]:
     """Campaigns with their own ``today_spend`` and ``month_spend`` in their brand's day."""
-    groups = local_day_groups(brand_timezones(), moment or now())
-    spend = _day_and_month_spend("brand__timezone", groups, CampaignDailySpend, "campaign_id")
-    return queryset.annotate(**spend)
+    return queryset.annotate(**spend_annotations(Owner.CAMPAIGN, "brand__timezone", moment))
 
 
 def annotated(obj: Model, name: str) -> Decimal:

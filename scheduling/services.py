@@ -9,11 +9,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from campaigns.engine import reevaluate
 from campaigns.models import Campaign
 from campaigns.rules import Status
-from campaigns.services import UNSET, reevaluate
 from core.actors import Actor
 from core.exceptions import ConflictError, NestedValidationError
+from core.sentinels import UNSET
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from scheduling.windows import days_to_mask
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 
 from core.models import TimeStampedModel
@@ -51,30 +49,6 @@ class Spend(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.date} ({self.campaign_id})"
-
-    # --- Totals around this record (names from the source documents) ------------------
-
-    def get_daily_total(self) -> Decimal:
-        """The campaign's total for this record's date."""
-        from spending.selectors import campaign_day_spend
-
-        return campaign_day_spend(campaign=self.campaign, day=self.date)
-
-    def get_monthly_total(self) -> Decimal:
-        """The campaign's total for this record's month up to and including its date."""
-        from spending.selectors import campaign_month_spend
-
-        return campaign_month_spend(campaign=self.campaign, day=self.date)
-
-    def get_brand_daily_total(self) -> Decimal:
-        from spending.selectors import brand_day_spend
-
-        return brand_day_spend(brand=self.brand, day=self.date)
-
-    def get_brand_monthly_total(self) -> Decimal:
-        from spending.selectors import brand_month_spend
-
-        return brand_month_spend(brand=self.brand, day=self.date)
 
 
 class CampaignDailySpend(models.Model):

@@ -1,9 +1,9 @@
 """The webhook channel of serving-change alerts (``ALERT_WEBHOOK_URL``).
 
-``campaigns.alerts.notify_serving_changes`` runs after the pause or resume has committed
-and calls ``alert_webhook_enqueue``; the POST itself happens in the ``send_alert_webhook``
-task, retried with backoff. Nothing here can fail or delay the pause: enqueue errors are
-logged and swallowed.
+``alert_webhook_enqueue`` is registered (``tasks.apps``) as a channel of
+``core.notifications``, so it runs after the pause or resume has committed; the POST itself
+happens in the ``send_alert_webhook`` task, retried with backoff. Nothing here can fail or
+delay the pause: enqueue errors are logged and swallowed.
 """
 
 from __future__ import annotations

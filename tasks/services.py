@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 
 from brands.models import Brand
+from campaigns.engine import ReconcileResult, reconcile
 from campaigns.models import Campaign
 from campaigns.rules import Status
-from campaigns.services import ReconcileResult, reconcile
 from core.actors import Actor
 from core.exceptions import ConflictError
 from core.timeutils import local_date, month_start, now
@@ -69,28 +68,19 @@ def sweep_range(
     brand_ids: Sequence[int] | None = None,
     dry_run: bool = False,
 ) -> ReconcileResult:
-    """Reconcile the job's campaigns with ``min_pk <= pk <= max_pk`` (batches of fixed queries)."""
-    actor = Actor.system(job)
-    if job == ENFORCE_BUDGETS:
-        return reconcile(
-            moment=moment, brand_ids=brand_ids, min_pk=min_pk, max_pk=max_pk, actor=actor, dry_run=dry_run
-        )
-    queryset = sweep_queryset(job=job, brand_ids=brand_ids)
-    if max_pk is not None:
-        queryset = queryset.filter(pk__lte=max_pk)
-    size = settings.RECONCILE_BATCH_SIZE
-    result = ReconcileResult()
-    cursor = (min_pk - 1) if min_pk is not None else None
-    while True:
-        page = queryset if cursor is None else queryset.filter(pk__gt=cursor)
-        ids = list(page.order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            break
-        result.merge(reconcile(moment=moment, campaign_ids=ids, actor=actor, dry_run=dry_run))
-        cursor = ids[-1]
-        if len(ids) < size:
-            break
-    return result
+    """Reconcile the job's campaigns with ``min_pk <= pk <= max_pk`` (the engine's walker:
+    batches of a fixed number of statements)."""
+    if job not in SWEEP_JOBS:
+        raise ValueError(f"{job!r} is not a sweep job")
+    return reconcile(
+        moment=moment,
+        brand_ids=brand_ids,
+        min_pk=min_pk,
+        max_pk=max_pk,
+        scheduled_only=job == ENFORCE_DAYPARTING,
+        actor=Actor.system(job),
+        dry_run=dry_run,
+    )
 
 
 def sweep_run_inline(

@@ -1,4 +1,5 @@
-"""The methods ops staff know from the source documents, each a thin delegate."""
+"""The names ops staff know from the source documents: selector functions of the brand,
+campaign or spend they take first, and the services behind activate and pause."""
 
 from __future__ import annotations
 
@@ -10,8 +11,29 @@ import time_machine
 
 from campaigns.models import CampaignEvent
 from campaigns.rules import PauseReason, Status
-from campaigns.services import campaign_update
+from campaigns.selectors import (
+    can_be_activated,
+    get_active_campaigns,
+    is_within_dayparting_schedule,
+    should_be_paused,
+)
+from campaigns.services import campaign_activate, campaign_pause, campaign_update
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from spending.selectors import (
+    can_activate_campaigns,
+    get_brand_daily_total,
+    get_brand_monthly_total,
+    get_daily_budget_limit,
+    get_daily_budget_remaining,
+    get_daily_spend,
+    get_daily_total,
+    get_monthly_budget_limit,
+    get_monthly_budget_remaining,
+    get_monthly_spend,
+    get_monthly_total,
+    has_daily_budget_available,
+    has_monthly_budget_available,
+)
 from spending.services import spend_record
 
 pytestmark = pytest.mark.django_db
@@ -29,51 +51,53 @@ def test_brand_spend_and_budget_methods() -> None:
     spend_record(campaign_id=campaign.pk, amount="5.00", date=dt.date(2026, 10, 31))
 
     assert brand.local_today() == dt.date(2026, 11, 24)
-    assert brand.get_daily_spend() == Decimal("30.00")
-    assert brand.get_monthly_spend() == Decimal("50.00")
-    assert brand.get_daily_spend(dt.date(2026, 11, 2)) == Decimal("20.00")
-    assert brand.get_daily_budget_remaining() == Decimal("70.00")
-    assert brand.get_monthly_budget_remaining() is None
-    assert brand.has_daily_budget_available()
-    assert brand.has_monthly_budget_available()
-    assert list(brand.get_active_campaigns()) == [campaign]
-    assert brand.can_activate_campaigns()
+    assert get_daily_spend(brand) == Decimal("30.00")
+    assert get_monthly_spend(brand) == Decimal("50.00")
+    assert get_daily_spend(brand, dt.date(2026, 11, 2)) == Decimal("20.00")
+    assert get_daily_budget_remaining(brand) == Decimal("70.00")
+    assert get_monthly_budget_remaining(brand) is None
+    assert has_daily_budget_available(brand)
+    assert has_monthly_budget_available(brand)
+    assert list(get_active_campaigns(brand)) == [campaign]
+    assert can_activate_campaigns(brand)
     spend_record(campaign_id=campaign.pk, amount="70.00")
-    assert brand.get_daily_budget_remaining() == Decimal("0.00")
-    assert not brand.has_daily_budget_available()
-    assert not brand.can_activate_campaigns()
-    assert list(brand.get_active_campaigns()) == []
+    assert get_daily_budget_remaining(brand) == Decimal("0.00")
+    assert not has_daily_budget_available(brand)
+    assert not can_activate_campaigns(brand)
+    assert list(get_active_campaigns(brand)) == []
 
 
 @time_machine.travel(MOMENT, tick=False)
 def test_campaign_methods() -> None:
     campaign = make_campaign(daily_budget=Decimal("10.00"), monthly_budget=Decimal("15.00"))
-    assert campaign.get_daily_budget_limit() == Decimal("10.00")
-    assert campaign.get_monthly_budget_limit() == Decimal("15.00")
-    assert campaign.can_be_activated()
-    assert not campaign.should_be_paused()
+    assert get_daily_budget_limit(campaign) == Decimal("10.00")
+    assert get_monthly_budget_limit(campaign) == Decimal("15.00")
+    assert can_be_activated(campaign)
+    assert not should_be_paused(campaign)
     spend_record(campaign_id=campaign.pk, amount="6.00", date=dt.date(2026, 11, 1))
     spend_record(campaign_id=campaign.pk, amount="4.00")
-    assert campaign.get_daily_spend() == Decimal("4.00")
-    assert campaign.get_monthly_spend() == Decimal("10.00")
-    assert campaign.get_daily_budget_remaining() == Decimal("6.00")
-    assert campaign.get_monthly_budget_remaining() == Decimal("5.00")
-    assert campaign.has_daily_budget_available()
-    assert campaign.has_monthly_budget_available()
+    assert get_daily_spend(campaign) == Decimal("4.00")
+    assert get_monthly_spend(campaign) == Decimal("10.00")
+    assert get_daily_budget_remaining(campaign) == Decimal("6.00")
+    assert get_monthly_budget_remaining(campaign) == Decimal("5.00")
+    assert has_daily_budget_available(campaign)
+    assert has_monthly_budget_available(campaign)
     spend_record(campaign_id=campaign.pk, amount="5.00")
     campaign.refresh_from_db()
-    assert not campaign.has_monthly_budget_available()
-    assert not campaign.can_be_activated()
+    assert not has_monthly_budget_available(campaign)
+    assert not can_be_activated(campaign)
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.CAMPAIGN_MONTHLY_BUDGET)
-    assert not campaign.should_be_paused()  # already stopped
+    assert not should_be_paused(campaign)  # already stopped
 
 
 @time_machine.travel(MOMENT, tick=False)
 def test_activate_and_pause_go_through_the_services() -> None:
     campaign = make_campaign(status=Status.DRAFT)
-    assert campaign.activate() is True
+    assert campaign_activate(campaign_id=campaign.pk).is_active is True
+    campaign.refresh_from_db()
     assert campaign.status == Status.ACTIVE
-    assert campaign.pause() is True
+    assert campaign_pause(campaign_id=campaign.pk).is_active is False
+    campaign.refresh_from_db()
     assert (campaign.status, campaign.is_active) == (Status.PAUSED, False)
     kinds = list(
         CampaignEvent.objects.filter(campaign=campaign).order_by("pk").values_list("kind", flat=True)
@@ -86,9 +110,9 @@ def test_should_be_paused_sees_a_closed_window_before_the_sweep_does() -> None:
     schedule = make_schedule(([1], "09:00", "17:00"))  # Tuesday 09:00-17:00 in the brand's zone
     brand = make_brand(timezone="America/Los_Angeles")
     campaign = make_campaign(brand=brand, dayparting_schedule=schedule)  # row written serving
-    assert not campaign.is_within_dayparting_schedule()  # 02:00 in Los Angeles
-    assert campaign.should_be_paused()
-    assert campaign.is_within_dayparting_schedule(dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))
+    assert not is_within_dayparting_schedule(campaign)  # 02:00 in Los Angeles
+    assert should_be_paused(campaign)
+    assert is_within_dayparting_schedule(campaign, dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))
     campaign_update(campaign_id=campaign.pk, name="renamed")
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.OUTSIDE_SCHEDULE)
@@ -121,7 +145,7 @@ def test_spend_totals_around_a_record() -> None:
     spend_record(campaign_id=first.pk, amount="1.00", date=dt.date(2026, 11, 19))
     spend_record(campaign_id=second.pk, amount="10.00", date=dt.date(2026, 11, 20))
     spend_record(campaign_id=second.pk, amount="10.00", date=dt.date(2026, 11, 21))
-    assert record.get_daily_total() == Decimal("5.00")
-    assert record.get_monthly_total() == Decimal("6.00")
-    assert record.get_brand_daily_total() == Decimal("15.00")
-    assert record.get_brand_monthly_total() == Decimal("16.00")
+    assert get_daily_total(record) == Decimal("5.00")
+    assert get_monthly_total(record) == Decimal("6.00")
+    assert get_brand_daily_total(record) == Decimal("15.00")
+    assert get_brand_monthly_total(record) == Decimal("16.00")

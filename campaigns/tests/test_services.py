@@ -24,6 +24,7 @@ from campaigns.services import (
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from scheduling.services import schedule_update
+from spending.selectors import get_daily_spend, get_monthly_spend
 from spending.services import spend_record
 
 pytestmark = pytest.mark.django_db
@@ -177,14 +178,14 @@ def test_yesterdays_and_last_months_spend_do_not_count_today() -> None:
         spend(campaign, "100.00")
         assert state(campaign) == (False, PauseReason.CAMPAIGN_MONTHLY_BUDGET)
     with time_machine.travel(dt.datetime(2026, 11, 1, 0, 1, tzinfo=UTC), tick=False):
-        assert campaign.get_daily_spend() == Decimal("0.00")
-        assert campaign.get_monthly_spend() == Decimal("0.00")
+        assert get_daily_spend(campaign) == Decimal("0.00")
+        assert get_monthly_spend(campaign) == Decimal("0.00")
         reconcile()
         assert state(campaign) == (True, "")
         spend(campaign, "9.00")
     with time_machine.travel(dt.datetime(2026, 11, 2, 0, 1, tzinfo=UTC), tick=False):
-        assert campaign.get_daily_spend() == Decimal("0.00")
-        assert campaign.get_monthly_spend() == Decimal("9.00")
+        assert get_daily_spend(campaign) == Decimal("0.00")
+        assert get_monthly_spend(campaign) == Decimal("9.00")
 
 
 @pytest.mark.parametrize(
@@ -243,7 +244,7 @@ def test_dst_day_counts_all_25_hours_as_one_local_day() -> None:
         assert brand.local_today() == dt.date(2026, 11, 1)
         spend(campaign, "40.00")
         assert state(campaign) == (False, PauseReason.BRAND_DAILY_BUDGET)
-        assert brand.get_daily_spend() == Decimal("100.00")
+        assert get_daily_spend(brand) == Decimal("100.00")
 
 
 # --- A person's pause, and rollovers ----------------------------------------------------

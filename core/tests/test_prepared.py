@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from campaigns.models import Campaign
-from campaigns.services import lock_and_load_campaigns
+from campaigns.store import load_campaigns as lock_and_load_campaigns
 from core import prepared
 from core.tests.factories import make_brand, make_campaign
 

@@ -21,6 +21,7 @@ from spending.models import (
     CampaignMonthlySpend,
     Spend,
 )
+from spending.selectors import get_daily_spend, get_monthly_spend
 from spending.services import SpendInput, spend_record, spend_record_many
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +40,8 @@ def test_spend_is_ledgered_and_rolled_up() -> None:
     assert Spend.objects.count() == 2
     assert CampaignDailySpend.objects.get(campaign=campaign).amount == Decimal("13.00")
     assert BrandDailySpend.objects.get(brand=campaign.brand).amount == Decimal("13.00")
-    assert campaign.get_daily_spend() == Decimal("13.00")
-    assert campaign.brand.get_monthly_spend() == Decimal("13.00")
+    assert get_daily_spend(campaign) == Decimal("13.00")
+    assert get_monthly_spend(campaign.brand) == Decimal("13.00")
 
 
 @time_machine.travel(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC), tick=False)

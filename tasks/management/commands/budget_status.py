@@ -10,6 +10,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import build_snapshots, campaigns_for_evaluation
 from core.budgets import remaining
 from core.timeutils import local_date
+from spending.selectors import owner_totals
 from tasks.management.jobcommand import parse_at, resolve_brand_ids
 
 COLUMNS = (
@@ -67,7 +68,7 @@ class Command(BaseCommand):
                 day, month = first.brand_day_spend, first.brand_month_spend
             else:
                 today = local_date(brand.timezone, moment)
-                day, month = brand.get_daily_spend(today), brand.get_monthly_spend(today)
+                day, month = owner_totals(brand, today)
             serving = sum(1 for c in own if c.is_active)
             self.stdout.write(
                 _row(

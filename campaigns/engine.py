@@ -1,0 +1,266 @@
+"""The reconcile engine: evaluate campaigns with the pure rule and apply only the differences.
+
+Every evaluation goes through here: the spend path (``spending.services``), a person's
+change (``campaigns.services``, ``brands.services``, ``scheduling.services``) and the
+periodic jobs (``tasks.services``). Whatever the number of campaigns, applying a batch is
+two statements: one ``UPDATE ... FROM unnest(...)`` of the serving state and one insert of
+the audit events (``campaigns.store``).
+
+Concurrency contract: every write of a campaign's ``is_active`` or ``pause_reason`` happens
+while the transaction holds its brand's row lock (``SELECT ... FOR NO KEY UPDATE``), taken
+brand-first and in primary-key order, so evaluation and write of one brand never interleave
+with another writer's, each crossing of a budget yields exactly one pause, and lock order
+cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from campaigns import store
+from campaigns.alerts import ServingChange, notify_serving_changes
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
+from campaigns.selectors import build_snapshots
+from core.actors import Actor
+from core.counters import Counts
+from core.timeutils import now
+from spending.selectors import Totals
+
+
+@dataclass
+class ReconcileResult(Counts):
+    """The counts of one evaluation pass, and the serving changes it made (or, in a dry run,
+    would make)."""
+
+    changes: list[ServingChange] = field(default_factory=list, repr=False)
+
+    def merge(self, other: Counts | Mapping[str, Any]) -> ReconcileResult:
+        super().merge(other)
+        if isinstance(other, ReconcileResult):
+            self.changes.extend(other.changes)
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.counts_dict()
+
+
+def audit_event(
+    campaign: Campaign,
+    kind: str,
+    *,
+    actor: Actor,
+    from_value: Any = None,
+    to_value: Any = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> CampaignEvent:
+    """An unsaved audit event of ``campaign`` (``at``: its time, default: when it is stored)."""
+    event = CampaignEvent(
+        campaign_id=campaign.pk,
+        kind=kind,
+        from_value=from_value,
+        to_value=to_value,
+        reason=reason[:200],
+        actor_kind=actor.kind,
+        actor_label=actor.label[:150],
+        actor_user_id=actor.user_id,
+    )
+    if at is not None:
+        event.created_at = at
+    return event
+
+
+def _serving_event(campaign: Campaign, decision: Decision, *, actor: Actor) -> tuple[str, ServingChange]:
+    """The audit kind and the serving change of a campaign whose stored state differs from
+    ``decision`` (a resume, a pause, or a new reason while stopped)."""
+    new_reason = decision.pause_reason if campaign.status == Status.ACTIVE else ""
+    if decision.serves:
+        kind = CampaignEvent.Kind.SERVING_STARTED
+    elif campaign.is_active:
+        kind = CampaignEvent.Kind.SERVING_STOPPED
+    else:
+        kind = CampaignEvent.Kind.PAUSE_REASON_CHANGED
+    change = ServingChange(
+        campaign_id=campaign.pk,
+        brand_id=campaign.brand_id,
+        campaign_name=campaign.name,
+        kind=kind,
+        was_active=campaign.is_active,
+        is_active=decision.serves,
+        pause_reason=new_reason,
+        reasons=tuple(reason.value for reason in decision.reasons),
+        actor=actor.label,
+    )
+    return kind, change
+
+
+def apply_decisions(
+    campaigns: Sequence[Campaign],
+    decisions: Mapping[int, Decision],
+    *,
+    actor: Actor,
+    moment: dt.datetime,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Write only the differences between the stored serving state and ``decisions``.
+
+    Two statements at most, whatever the number of changes (the serving state, then the
+    audit events); the loaded campaigns are updated in memory too. Notification channels
+    receive the changes after commit. The caller holds the brand locks.
+    """
+    result = ReconcileResult(checked=len(campaigns))
+    rows: list[store.ServingRow] = []
+    events: list[CampaignEvent] = []
+    for campaign in campaigns:
+        decision = decisions[campaign.pk]
+        kind, change = _serving_event(campaign, decision, actor=actor)
+        if (campaign.is_active, campaign.pause_reason) == (change.is_active, change.pause_reason):
+            result.unchanged += 1
+            continue
+        if kind == CampaignEvent.Kind.SERVING_STARTED:
+            result.resumed += 1
+        elif kind == CampaignEvent.Kind.SERVING_STOPPED:
+            result.paused[change.pause_reason or campaign.status] += 1
+        else:
+            result.reason_changed += 1
+        events.append(
+            audit_event(
+                campaign,
+                kind,
+                actor=actor,
+                from_value={"is_active": change.was_active, "pause_reason": campaign.pause_reason or None},
+                to_value={
+                    "is_active": change.is_active,
+                    "pause_reason": change.pause_reason or None,
+                    "reasons": list(change.reasons),
+                },
+                reason=change.pause_reason
+                or ("all rules pass" if decision.serves else f"status {campaign.status}"),
+                at=moment if dry_run else None,
+            )
+        )
+        result.changes.append(change)
+        rows.append(store.ServingRow(campaign.pk, change.is_active, change.pause_reason))
+        campaign.is_active, campaign.pause_reason = change.is_active, change.pause_reason
+    if dry_run or not rows:
+        return result
+    stamp = timezone.now()
+    store.write_serving_state(rows, stamp=stamp)
+    store.insert_events(events, stamp=stamp)
+    changes = list(result.changes)
+    transaction.on_commit(lambda: notify_serving_changes(changes))
+    return result
+
+
+def evaluate_campaigns(
+    campaigns: Sequence[Campaign],
+    *,
+    actor: Actor,
+    moment: dt.datetime,
+    dry_run: bool = False,
+    brand_totals: Mapping[int, Totals] | None = None,
+    campaign_totals: Mapping[int, Totals] | None = None,
+    schedules: Mapping[int, ScheduleSnapshot | None] | None = None,
+) -> ReconcileResult:
+    """Evaluate loaded campaigns and apply the differences.
+
+    Totals (day, month-to-date by id) and schedule snapshots may be passed when the caller
+    has just read them, saving their queries.
+    """
+    snapshots = build_snapshots(
+        campaigns,
+        moment,
+        brand_totals=brand_totals,
+        campaign_totals=campaign_totals,
+        schedules=schedules,
+        capped_only=True,
+    )
+    decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
+    return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
+
+
+def reconcile(
+    *,
+    moment: dt.datetime | None = None,
+    brand_ids: Sequence[int] | None = None,
+    campaign_ids: Sequence[int] | None = None,
+    min_pk: int | None = None,
+    max_pk: int | None = None,
+    scheduled_only: bool = False,
+    batch_size: int | None = None,
+    actor: Actor | None = None,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """Evaluate every campaign whose status is ``active`` and apply only the differences.
+
+    The one sweep walker: campaigns in (brand, id) order in batches of ``batch_size``, so a
+    batch spans as few brands as possible (fewer brand locks and brand totals); each batch
+    is its own transaction with a fixed number of statements (ids; brand locks with the
+    campaigns and their windows; spend totals; serving state; audit events), whatever the
+    number of campaigns. ``brand_ids``, ``campaign_ids``, ``scheduled_only`` (campaigns
+    with a dayparting schedule) and the inclusive ``min_pk``/``max_pk`` (a sweep's chunk)
+    narrow the walk.
+    """
+    moment = moment or now()
+    actor = actor or Actor.system("system")
+    size = batch_size or settings.RECONCILE_BATCH_SIZE
+    base = Campaign.objects.filter(status=Status.ACTIVE)
+    if brand_ids is not None:
+        base = base.filter(brand_id__in=list(brand_ids))
+    if campaign_ids is not None:
+        base = base.filter(pk__in=list(campaign_ids))
+    if scheduled_only:
+        base = base.filter(dayparting_schedule__isnull=False)
+    if max_pk is not None:
+        base = base.filter(pk__lte=max_pk)
+    if min_pk is not None:
+        base = base.filter(pk__gte=min_pk)
+    result = ReconcileResult()
+    last: tuple[int, int] | None = None  # (brand_id, pk) of the last campaign done
+    while True:
+        page = base
+        if last is not None:
+            page = base.filter(Q(brand_id__gt=last[0]) | Q(brand_id=last[0], pk__gt=last[1]))
+        rows = list(page.order_by("brand_id", "pk").values_list("pk", "brand_id")[:size])
+        if not rows:
+            break
+        last = (rows[-1][1], rows[-1][0])
+        with transaction.atomic():
+            loaded = store.load_campaigns([pk for pk, _ in rows], lock=not dry_run)
+            campaigns = [c for _, c in sorted(loaded.campaigns.items()) if c.status == Status.ACTIVE]
+            result.merge(
+                evaluate_campaigns(
+                    campaigns, actor=actor, moment=moment, dry_run=dry_run, schedules=loaded.schedules
+                )
+            )
+        if len(rows) < size:
+            break
+    return result
+
+
+def reevaluate(
+    queryset: QuerySet[Campaign],
+    *,
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> ReconcileResult:
+    """``reconcile`` of the campaigns of ``queryset`` whose status is active, in one
+    transaction: for the bounded sets a person's change touches (one brand, one schedule's
+    users, an admin selection)."""
+    with transaction.atomic():
+        return reconcile(
+            campaign_ids=list(queryset.values_list("pk", flat=True)),
+            actor=actor,
+            moment=moment,
+            dry_run=dry_run,
+        )

@@ -1,0 +1,278 @@
+"""The campaigns app's hand-written SQL: loading campaigns for evaluation, and writing their
+serving state and audit events in sets.
+
+These statements run for every spend and every sweep batch, so on PostgreSQL they are
+written by hand and prepared once per connection (``core.prepared``): ids travel as one
+array parameter and rows as ``unnest`` arrays, so one statement text serves any batch.
+Table and column names come from the models' ``_meta``. SQLite (development) takes the ORM
+path of each function; the choice is made at the top of each public function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+from django.db.models.base import ModelState
+
+from brands.models import Brand
+from brands.store import lock_brands
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import ScheduleSnapshot
+from core import prepared
+from scheduling.models import DaypartingSchedule, ScheduleWindow
+from scheduling.windows import Window
+
+
+class LoadedCampaigns(NamedTuple):
+    """Campaigns read for evaluation: by id, with their brands (by id, in id order) and the
+    rule's view of their schedules (``None``: no schedule, or an inactive one)."""
+
+    brands: dict[int, Brand]
+    campaigns: dict[int, Campaign]
+    schedules: dict[int, ScheduleSnapshot | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ServingRow:
+    """The new serving state of one campaign."""
+
+    campaign_id: int
+    is_active: bool
+    pause_reason: str
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{model.__name__}.{name} is not a column"
+    assert field.column, f"{model.__name__}.{name} is not a column"
+    return connection.ops.quote_name(field.column)
+
+
+@cache
+def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, tuple[str, ...]]:
+    """The columns the rule and the writes need (timestamps stay deferred: parsing them is
+    a measurable part of a sweep), and their attribute names."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in ("created_at", "updated_at")]
+    columns = ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in fields)
+    return columns, tuple(f.attname for f in fields)
+
+
+Loaded = TypeVar("Loaded", Brand, Campaign)
+
+
+def _instance(model: type[Loaded], attnames: Sequence[str], values: Sequence[Any]) -> Loaded:
+    """A model instance from a row, as ``Model.from_db`` makes it minus ``__init__`` and the
+    init signals (nobody listens to them here): a third of a sweep's Python time. The
+    columns not read stay deferred, loaded on first access like any deferred field."""
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+@cache
+def _lock_sql() -> str:
+    """Lock the brands of the campaigns (ids: one array parameter), in id order."""
+    brand, campaign = _table(Brand), _table(Campaign)
+    return (
+        f"SELECT 1 FROM {brand} WHERE {_column(Brand, 'id')} = ANY(ARRAY("  # noqa: S608 - names from _meta
+        f"SELECT {_column(Campaign, 'brand')} FROM {campaign} WHERE {_column(Campaign, 'id')} = ANY(%s))) "
+        f"ORDER BY {_column(Brand, 'id')} FOR NO KEY UPDATE"
+    )
+
+
+@cache
+def _load_sql() -> str:
+    """Campaigns with their brand and their schedule's windows, one row per window."""
+    campaign_columns, _ = _columns(Campaign, "c")
+    brand_columns, _ = _columns(Brand, "b")
+    schedule, window = DaypartingSchedule, ScheduleWindow
+    return (
+        f"SELECT {campaign_columns}, s.{_column(schedule, 'timezone')}, s.{_column(schedule, 'is_active')}, "  # noqa: S608
+        f"w.{_column(window, 'days_mask')}, w.{_column(window, 'start_time')}, "
+        f"w.{_column(window, 'end_time')}, {brand_columns} "
+        f"FROM {_table(Campaign)} c JOIN {_table(Brand)} b ON b.id = c.{_column(Campaign, 'brand')} "
+        f"LEFT JOIN {_table(schedule)} s ON s.id = c.{_column(Campaign, 'dayparting_schedule')} "
+        f"LEFT JOIN {_table(window)} w ON w.{_column(window, 'schedule')} = s.id "
+        "WHERE c.id = ANY(%s) ORDER BY c.id, w.id"
+    )
+
+
+def load_campaigns(campaign_ids: Iterable[int], *, lock: bool = True) -> LoadedCampaigns:
+    """Lock the brands of the campaigns (``FOR NO KEY UPDATE``, in id order; with
+    ``lock=False`` only read them), then read the campaigns fresh with their brands and their
+    schedules' windows: one round trip on PostgreSQL, whatever the number of campaigns.
+
+    The lock and the read are two statements sent together: the read takes its snapshot
+    after the lock is granted, so it sees what the lock waited for.
+    """
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return LoadedCampaigns({}, {}, {})
+    if connection.vendor != "postgresql":
+        return _load_with_orm(ids, lock=lock)
+    _, campaign_fields = _columns(Campaign, "c")
+    _, brand_fields = _columns(Brand, "b")
+    width = len(campaign_fields)
+    brands: dict[int, Brand] = {}
+    campaigns: dict[int, Campaign] = {}
+    windows: dict[int, list[Window]] = {}
+    zones: dict[int, tuple[str, bool] | None] = {}
+    with connection.cursor() as cursor:
+        if lock:
+            prepared.execute_together(cursor, [(_lock_sql(), [ids]), (_load_sql(), [ids])])
+        else:
+            prepared.execute(cursor, _load_sql(), [ids])
+        for row in cursor.fetchall():
+            campaign_id = row[0]
+            if campaign_id not in campaigns:
+                campaign = _instance(Campaign, campaign_fields, row[:width])
+                brand = brands.get(campaign.brand_id)
+                if brand is None:
+                    brand = brands[campaign.brand_id] = _instance(Brand, brand_fields, row[width + 5 :])
+                campaign._state.fields_cache["brand"] = brand
+                campaigns[campaign_id] = campaign
+                zone, active = row[width], row[width + 1]
+                zones[campaign_id] = None if zone is None else (zone, bool(active))
+                windows[campaign_id] = []
+            days_mask, start, end = row[width + 2 : width + 5]
+            if days_mask is not None:
+                windows[campaign_id].append(Window.from_mask(int(days_mask), start, end))
+    schedules: dict[int, ScheduleSnapshot | None] = {}
+    for campaign_id, campaign in campaigns.items():
+        spec = zones[campaign_id]
+        schedules[campaign_id] = (
+            None
+            if spec is None or not spec[1]
+            else ScheduleSnapshot(
+                windows=tuple(windows[campaign_id]), timezone=spec[0] or campaign.brand.timezone
+            )
+        )
+    return LoadedCampaigns(dict(sorted(brands.items())), campaigns, schedules)
+
+
+def schedule_snapshot(
+    campaign: Campaign, cache: dict[int, tuple[Window, ...]] | None = None
+) -> ScheduleSnapshot | None:
+    """The rule's view of the schedule of a campaign loaded with its brand and its schedule's
+    windows (``select_related``/``prefetch_related``); ``None``: none, or an inactive one.
+    ``cache`` keeps each schedule's windows for the next campaign that uses it."""
+    schedule = campaign.dayparting_schedule
+    if schedule is None or not schedule.is_active:
+        return None
+    cache = {} if cache is None else cache
+    windows = cache.get(schedule.pk)
+    if windows is None:
+        windows = cache[schedule.pk] = tuple(window.as_window() for window in schedule.windows.all())
+    return ScheduleSnapshot(windows=windows, timezone=schedule.effective_timezone(campaign.brand.timezone))
+
+
+def _load_with_orm(campaign_ids: list[int], *, lock: bool) -> LoadedCampaigns:
+    wanted = Campaign.objects.filter(pk__in=campaign_ids)
+    if lock:
+        brands = {brand.pk: brand for brand in lock_brands(wanted.values_list("brand_id", flat=True))}
+    else:
+        brands = {b.pk: b for b in Brand.objects.filter(pk__in=wanted.values("brand_id")).order_by("pk")}
+    loaded = wanted.select_related("dayparting_schedule").prefetch_related("dayparting_schedule__windows")
+    campaigns: dict[int, Campaign] = {}
+    for campaign in loaded.order_by("pk"):
+        campaign.brand = brands[campaign.brand_id]
+        campaigns[campaign.pk] = campaign
+    schedules = {pk: schedule_snapshot(campaign) for pk, campaign in campaigns.items()}
+    return LoadedCampaigns(brands, campaigns, schedules)
+
+
+# --- Set-based writes ---------------------------------------------------------------------
+
+
+@cache
+def _serving_sql() -> str:
+    table = _table(Campaign)
+    active, reason, updated = (_column(Campaign, n) for n in ("is_active", "pause_reason", "updated_at"))
+    return (
+        f"UPDATE {table} AS c SET {active} = u.is_active, {reason} = u.pause_reason, "  # noqa: S608
+        f"{updated} = %s::timestamptz "
+        "FROM unnest(%s::bigint[], %s::boolean[], %s::text[]) AS u(id, is_active, pause_reason) "
+        "WHERE c.id = u.id"
+    )
+
+
+def write_serving_state(rows: Sequence[ServingRow], *, stamp: dt.datetime) -> None:
+    """Store the new serving state of these campaigns: one statement, whatever their number.
+    The caller holds their brands' locks."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        campaigns = [
+            Campaign(
+                pk=row.campaign_id, is_active=row.is_active, pause_reason=row.pause_reason, updated_at=stamp
+            )
+            for row in rows
+        ]
+        Campaign.objects.bulk_update(campaigns, ["is_active", "pause_reason", "updated_at"])
+        return
+    params = [
+        stamp,
+        [row.campaign_id for row in rows],
+        [row.is_active for row in rows],
+        [row.pause_reason for row in rows],
+    ]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, _serving_sql(), params)
+
+
+_EVENT_FIELDS = (
+    ("campaign", "bigint", "campaign_id"),
+    ("kind", "text", "kind"),
+    ("from_value", "jsonb", "from_value"),
+    ("to_value", "jsonb", "to_value"),
+    ("reason", "text", "reason"),
+    ("actor_kind", "text", "actor_kind"),
+    ("actor_label", "text", "actor_label"),
+    ("actor_user", "bigint", "actor_user_id"),
+    ("created_at", "timestamptz", "created_at"),
+)
+
+
+@cache
+def _events_sql() -> str:
+    columns = ", ".join(_column(CampaignEvent, name) for name, _, _ in _EVENT_FIELDS)
+    # JSON travels as text (one array of documents) and is cast per element.
+    arrays = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind, _ in _EVENT_FIELDS)
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind, _ in _EVENT_FIELDS)
+    names = ", ".join(name for name, _, _ in _EVENT_FIELDS)
+    return (
+        f"INSERT INTO {_table(CampaignEvent)} ({columns}) "  # noqa: S608 - names from _meta
+        f"SELECT {values} FROM unnest({arrays}) AS e({names})"
+    )
+
+
+def insert_events(events: Sequence[CampaignEvent], *, stamp: dt.datetime) -> None:
+    """Append audit events: one statement, whatever their number (events without their own
+    ``created_at`` get ``stamp``)."""
+    if not events:
+        return
+    for event in events:
+        event.created_at = event.created_at or stamp  # unsaved events have none yet
+    if connection.vendor != "postgresql":
+        CampaignEvent.objects.bulk_create(events)
+        return
+    params: list[list[Any]] = []
+    for _, kind, attname in _EVENT_FIELDS:
+        values = [getattr(event, attname) for event in events]
+        params.append([None if v is None else json.dumps(v) for v in values] if kind == "jsonb" else values)
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, _events_sql(), params)
