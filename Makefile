@@ -50,6 +50,7 @@ up:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy .
@@ -58,7 +59,7 @@ pytest: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## Install and run ruff, mypy --strict and the test suite.
+## Install and run ruff, the import layers (lint-imports), mypy --strict and the test suite.
 test: lint typecheck pytest
 
 ## Agency-scale benchmark against PostgreSQL (DATABASE_URL's server; it creates its own

@@ -1,15 +1,14 @@
 """The webhook channel of serving-change alerts (``ALERT_WEBHOOK_URL``).
 
-``alert_webhook_enqueue`` is registered (``tasks.apps``) as a channel of
+``tasks.tasks.alert_webhook_enqueue`` is registered (``tasks.apps``) as a channel of
 ``core.notifications``, so it runs after the pause or resume has committed; the POST itself
-happens in the ``send_alert_webhook`` task, retried with backoff. Nothing here can fail or
-delay the pause: enqueue errors are logged and swallowed.
+(``alert_webhook_post``, here) happens in the ``send_alert_webhook`` task, retried with
+backoff. Nothing can fail or delay the pause: enqueue errors are logged and swallowed.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ from django.conf import settings
 if TYPE_CHECKING:
     from campaigns.alerts import ServingChange
 
-logger = logging.getLogger("budget.alerts")
 
 CHANGES_PER_POST = 200
 
@@ -36,24 +34,6 @@ def alert_payloads(changes: Sequence[ServingChange]) -> list[dict[str, Any]]:
         {"event": "campaign_serving_changed", "changes": items[start : start + CHANGES_PER_POST]}
         for start in range(0, len(items), CHANGES_PER_POST)
     ]
-
-
-def alert_webhook_enqueue(changes: Sequence[ServingChange]) -> int:
-    """Enqueue one webhook task per payload when ``ALERT_WEBHOOK_URL`` is set; returns how many."""
-    if not settings.ALERT_WEBHOOK_URL or not changes:
-        return 0
-    from tasks.tasks import send_alert_webhook
-
-    sent = 0
-    for payload in alert_payloads(changes):
-        try:
-            send_alert_webhook.apply_async(
-                args=(payload,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
-            )
-            sent += 1
-        except Exception:  # a broker outage must never undo or delay the pause itself
-            logger.exception("could not enqueue the alert webhook for %s changes", len(payload["changes"]))
-    return sent
 
 
 def alert_webhook_post(

@@ -23,6 +23,6 @@ class TasksConfig(AppConfig):
         post_migrate.connect(_sync_periodic_tasks, sender=self, dispatch_uid="tasks.sync_periodic_tasks")
         # The webhook channel of serving changes (ALERT_WEBHOOK_URL): a retried task.
         from core import notifications
-        from tasks.alerts import alert_webhook_enqueue
+        from tasks.tasks import alert_webhook_enqueue
 
         notifications.register(notifications.SERVING_CHANGES, "webhook", alert_webhook_enqueue)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from celery import current_app
 from django.conf import settings
 
 from core.timeutils import now
-from tasks.models import Heartbeat
-from tasks.services import BEAT_HEARTBEAT
+from tasks.models import BEAT_HEARTBEAT, Heartbeat
 
 HEARTBEAT_STALE_AFTER = dt.timedelta(seconds=getattr(settings, "HEALTH_BEAT_MAX_AGE_SECONDS", 180))
 
@@ -39,12 +39,10 @@ def beat_is_alive(*, max_age: dt.timedelta = HEARTBEAT_STALE_AFTER) -> bool:
 def broker_ping(*, url: str | None = None, timeout: float = 2) -> str | None:
     """Open a connection to the broker (default: the configured one): ``None`` when it
     works, else the error."""
-    from budget_system.celery import app
-
     try:
         # No retry and a connect timeout: a health check must answer within about ``timeout``
         # seconds when Redis is down, not wait out kombu's retry interval.
-        with app.connection_for_write(
+        with current_app.connection_for_write(
             url=url or settings.CELERY_BROKER_URL, connect_timeout=timeout
         ) as connection:
             connection.ensure_connection(max_retries=0, timeout=math.ceil(timeout))

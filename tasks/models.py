@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# The heartbeat Beat's periodic task records (the health check reads it).
+BEAT_HEARTBEAT = "beat"
+
 
 class BrandResetMarker(models.Model):
     """The last brand-local day and month whose reset ran for a brand.

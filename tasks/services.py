@@ -25,7 +25,7 @@ from core.actors import Actor
 from core.exceptions import ConflictError
 from core.timeutils import local_date, month_start, now
 from spending.services import MAX_BULK_RECORDS, spend_record_many
-from tasks.models import BrandResetMarker, Heartbeat, SweepChunk, SweepRun
+from tasks.models import BEAT_HEARTBEAT, BrandResetMarker, Heartbeat, SweepChunk, SweepRun
 from tasks.spend_sources import SpendSource, get_spend_source
 from tasks.summary import JobSummary
 
@@ -37,7 +37,6 @@ RESET_DAILY = "reset_daily_budgets"
 RESET_MONTHLY = "reset_monthly_budgets"
 SYNC_SPEND = "sync_spend"
 SWEEP_JOBS = (ENFORCE_BUDGETS, ENFORCE_DAYPARTING)
-BEAT_HEARTBEAT = "beat"
 SWEEP_RUN_RETENTION = dt.timedelta(days=7)
 
 ResetKind = Literal["daily", "monthly"]
