@@ -1,11 +1,13 @@
 """One sweep in a process of its own, so that its peak memory is its own.
 
-``python -m bench.sweep`` runs ``reconcile`` over every campaign whose status is active
-and prints one JSON line: seconds, queries, campaigns checked, outcome counts, peak RSS.
+``python -m bench.sweep [ISO-MOMENT]`` runs ``reconcile`` over every campaign whose status is
+active (at the moment given, default now) and prints one JSON line: seconds, queries,
+campaigns checked, outcome counts, peak RSS.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import sys
@@ -20,7 +22,9 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from campaigns.services import reconcile
+    from campaigns.engine import reconcile
+
+    moment = dt.datetime.fromisoformat(sys.argv[1]) if len(sys.argv) > 1 else None
 
     queries = 0
 
@@ -32,7 +36,7 @@ def main() -> None:
     connection.ensure_connection()
     started = time.perf_counter()
     with connection.execute_wrapper(count):
-        result = reconcile()
+        result = reconcile(moment=moment)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     json.dump(

@@ -1,0 +1,100 @@
+"""The campaigns store: set-based writes of serving state and audit events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.engine import reconcile
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.rules import Status
+from campaigns.store import ServingRow, insert_events, load_campaigns, write_serving_state
+from core.actors import Actor
+from core.tests.factories import make_brand, make_campaign
+from spending.services import spend_record_many
+from spending.validation import SpendInput
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+NOON = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _over_their_cap(count: int) -> list[Campaign]:
+    """``count`` serving campaigns, each with spend today at its daily cap (so must stop)."""
+    brand = make_brand()
+    campaigns = Campaign.objects.bulk_create(
+        Campaign(brand=brand, name=f"c{i}", status=Status.ACTIVE, is_active=True) for i in range(count)
+    )
+    spend_record_many(items=[SpendInput(c.pk, "2.00") for c in campaigns], moment=NOON)
+    Campaign.objects.filter(pk__in=[c.pk for c in campaigns]).update(daily_budget=Decimal("2.00"))
+    return campaigns
+
+
+def _writes(count: int) -> list[str]:
+    _over_their_cap(count)
+    with CaptureQueriesContext(connection) as captured:
+        result = reconcile(moment=NOON, actor=Actor.system("test"))
+    assert result.paused == {"campaign_daily_budget": count}
+    statements = [q["sql"].lstrip().split()[0].upper() for q in captured.captured_queries]
+    return [s for s in statements if s in {"UPDATE", "INSERT", "EXECUTE"}]
+
+
+@pytest.mark.postgres
+@time_machine.travel(NOON, tick=False)
+def test_pausing_many_campaigns_is_one_update_and_one_insert_whatever_their_number() -> None:
+    few = _writes(3)
+    Campaign.objects.update(status=Status.PAUSED, is_active=False, pause_reason="")  # out of the way
+    many = _writes(300)
+    assert few == many
+    stopped = list(Campaign.objects.filter(status=Status.ACTIVE))
+    with CaptureQueriesContext(connection) as captured:
+        write_serving_state([ServingRow(c.pk, True, "") for c in stopped], stamp=NOON)
+    [update] = captured.captured_queries
+    assert Campaign.objects.filter(is_active=True).count() == 300
+    assert "EXECUTE" in update["sql"] or "unnest" in update["sql"]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_serving_state_and_events_are_written_as_given() -> None:
+    first, second = make_campaign(), make_campaign()
+    write_serving_state(
+        [
+            ServingRow(first.pk, False, "campaign_daily_budget"),
+            ServingRow(second.pk, False, "outside_schedule"),
+        ],
+        stamp=NOON,
+    )
+    before = CampaignEvent.objects.count()
+    event = CampaignEvent(
+        campaign_id=first.pk,
+        kind=CampaignEvent.Kind.SERVING_STOPPED,
+        from_value={"is_active": True, "pause_reason": None},
+        to_value={"is_active": False, "pause_reason": "campaign_daily_budget", "reasons": ["x"]},
+        reason="campaign_daily_budget",
+        actor_kind=Actor.SYSTEM,
+        actor_label="test",
+    )
+    insert_events([event], stamp=NOON)
+
+    rows = dict(Campaign.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "pause_reason"))
+    assert rows == {first.pk: "campaign_daily_budget", second.pk: "outside_schedule"}
+    assert Campaign.objects.get(pk=first.pk).updated_at == NOON
+    stored = CampaignEvent.objects.order_by("-pk").first()
+    assert CampaignEvent.objects.count() == before + 1
+    assert stored is not None
+    assert (stored.to_value, stored.from_value, stored.created_at) == (event.to_value, event.from_value, NOON)
+
+
+def test_loading_reads_each_campaign_with_its_brand_and_schedule() -> None:
+    brand = make_brand(timezone="Asia/Kolkata")
+    campaign = make_campaign(brand=brand)
+    loaded = load_campaigns([campaign.pk, campaign.pk], lock=False)
+    assert list(loaded.brands) == [brand.pk]
+    assert loaded.campaigns[campaign.pk].brand.timezone == "Asia/Kolkata"
+    assert loaded.schedules == {campaign.pk: None}
+    assert load_campaigns([]) == ({}, {}, {})
