@@ -81,8 +81,10 @@ def test_serving_state_and_events_are_written_as_given() -> None:
     )
     insert_events([event], stamp=NOON)
 
-    rows = dict(Campaign.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "pause_reason"))
-    assert rows == {first.pk: "campaign_daily_budget", second.pk: "outside_schedule"}
+    stored_reasons = dict(
+        Campaign.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "pause_reason")
+    )
+    assert stored_reasons == {first.pk: "campaign_daily_budget", second.pk: "outside_schedule"}
     assert Campaign.objects.get(pk=first.pk).updated_at == NOON
     stored = CampaignEvent.objects.order_by("-pk").first()
     assert CampaignEvent.objects.count() == before + 1
