@@ -122,11 +122,11 @@ def main(argv: list[str]) -> int:
         figures += http.http_figures(picks, requests=600 if small else 6000, bulk_requests=4 if small else 40)
         print("HTTP measured", flush=True)
     if "latency" not in args.skip:
-        from bench import http
+        from bench import latency
 
-        figures.append(http.crossing_figure())
+        figures.append(latency.crossing_figure())
         broker = os.environ.get("CELERY_BROKER_URL", "")
-        figures.append(http.schedule_edge_figure(broker))
+        figures.append(latency.schedule_edge_figure(broker))
         print("pause latencies measured", flush=True)
     if "mass" not in args.skip:  # last: it leaves 30% of the campaigns at their daily cap
         from bench import mass
