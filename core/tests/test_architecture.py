@@ -142,3 +142,13 @@ def test_the_private_name_check_catches_one(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from campaigns.services import _clean\nimport spending.store as s\ns._table(1)\n")
     assert len(_private_uses(sample, "brands", {"brands", "campaigns", "spending"})) == 2
+
+
+def test_the_shell_starts_with_the_names_ops_staff_know() -> None:
+    from django.utils.module_loading import import_string
+
+    from core.management.commands.shell import OPS_NAMES, Command
+
+    names = Command().get_auto_imports()
+    assert set(OPS_NAMES) <= set(names)
+    assert all(callable(import_string(name)) for name in OPS_NAMES)
