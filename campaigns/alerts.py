@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from core import notifications
 
@@ -29,13 +29,25 @@ class ServingChange:
     actor: str
 
     def as_payload(self) -> dict[str, object]:
-        payload = asdict(self)
-        payload["reasons"] = list(self.reasons)
-        return payload
+        """The fields as JSON-ready values (built by hand: ``asdict`` deep-copies, and a busy
+        day logs tens of thousands of these)."""
+        return {
+            "campaign_id": self.campaign_id,
+            "brand_id": self.brand_id,
+            "campaign_name": self.campaign_name,
+            "kind": self.kind,
+            "was_active": self.was_active,
+            "is_active": self.is_active,
+            "pause_reason": self.pause_reason,
+            "reasons": list(self.reasons),
+            "actor": self.actor,
+        }
 
 
 def log_serving_changes(changes: Sequence[ServingChange]) -> None:
     """The log channel: one structured line per change (logger ``budget.alerts``)."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
     for change in changes:
         verb = "resumed" if change.is_active else ("paused" if change.was_active else "not serving")
         logger.info(

@@ -61,9 +61,8 @@ def audit_event(
     from_value: Any = None,
     to_value: Any = None,
     reason: str = "",
-    at: dt.datetime | None = None,
 ) -> CampaignEvent:
-    """An unsaved audit event of ``campaign`` (``at``: its time, default: when it is stored)."""
+    """An unsaved audit event of a person's change to ``campaign``."""
     event = CampaignEvent(
         campaign_id=campaign.pk,
         kind=kind,
@@ -74,33 +73,17 @@ def audit_event(
         actor_label=actor.label[:150],
         actor_user_id=actor.user_id,
     )
-    if at is not None:
-        event.created_at = at
     return event
 
 
-def _serving_event(campaign: Campaign, decision: Decision, *, actor: Actor) -> tuple[str, ServingChange]:
-    """The audit kind and the serving change of a campaign whose stored state differs from
-    ``decision`` (a resume, a pause, or a new reason while stopped)."""
-    new_reason = decision.pause_reason if campaign.status == Status.ACTIVE else ""
-    if decision.serves:
-        kind = CampaignEvent.Kind.SERVING_STARTED
-    elif campaign.is_active:
-        kind = CampaignEvent.Kind.SERVING_STOPPED
-    else:
-        kind = CampaignEvent.Kind.PAUSE_REASON_CHANGED
-    change = ServingChange(
-        campaign_id=campaign.pk,
-        brand_id=campaign.brand_id,
-        campaign_name=campaign.name,
-        kind=kind,
-        was_active=campaign.is_active,
-        is_active=decision.serves,
-        pause_reason=new_reason,
-        reasons=tuple(reason.value for reason in decision.reasons),
-        actor=actor.label,
-    )
-    return kind, change
+def _change_kind(campaign: Campaign, serves: bool) -> str:
+    """The audit kind of a change of serving state: a resume, a pause, or a new reason while
+    stopped."""
+    if serves:
+        return CampaignEvent.Kind.SERVING_STARTED
+    if campaign.is_active:
+        return CampaignEvent.Kind.SERVING_STOPPED
+    return CampaignEvent.Kind.PAUSE_REASON_CHANGED
 
 
 def apply_decisions(
@@ -115,42 +98,54 @@ def apply_decisions(
 
     Two statements at most, whatever the number of changes (the serving state, then the
     audit events); the loaded campaigns are updated in memory too. Notification channels
-    receive the changes after commit. The caller holds the brand locks.
+    receive the changes after commit. The caller holds the brand locks. Nothing is built for
+    an unchanged campaign: on a quiet minute that is nearly all of them.
     """
     result = ReconcileResult(checked=len(campaigns))
     rows: list[store.ServingRow] = []
-    events: list[CampaignEvent] = []
+    events: list[store.AuditRow] = []
     for campaign in campaigns:
         decision = decisions[campaign.pk]
-        kind, change = _serving_event(campaign, decision, actor=actor)
-        if (campaign.is_active, campaign.pause_reason) == (change.is_active, change.pause_reason):
+        serves = decision.serves
+        reason = decision.pause_reason if campaign.status == Status.ACTIVE else ""
+        if campaign.is_active == serves and campaign.pause_reason == reason:
             result.unchanged += 1
             continue
+        kind = _change_kind(campaign, serves)
         if kind == CampaignEvent.Kind.SERVING_STARTED:
             result.resumed += 1
         elif kind == CampaignEvent.Kind.SERVING_STOPPED:
-            result.paused[change.pause_reason or campaign.status] += 1
+            result.paused[reason or campaign.status] += 1
         else:
             result.reason_changed += 1
+        reasons = [item.value for item in decision.reasons]
         events.append(
-            audit_event(
-                campaign,
-                kind,
-                actor=actor,
-                from_value={"is_active": change.was_active, "pause_reason": campaign.pause_reason or None},
-                to_value={
-                    "is_active": change.is_active,
-                    "pause_reason": change.pause_reason or None,
-                    "reasons": list(change.reasons),
-                },
-                reason=change.pause_reason
-                or ("all rules pass" if decision.serves else f"status {campaign.status}"),
-                at=moment if dry_run else None,
+            store.AuditRow(
+                campaign_id=campaign.pk,
+                kind=kind,
+                from_value={"is_active": campaign.is_active, "pause_reason": campaign.pause_reason or None},
+                to_value={"is_active": serves, "pause_reason": reason or None, "reasons": reasons},
+                reason=(reason or ("all rules pass" if serves else f"status {campaign.status}"))[:200],
+                actor_kind=actor.kind,
+                actor_label=actor.label[:150],
+                actor_user_id=actor.user_id,
             )
         )
-        result.changes.append(change)
-        rows.append(store.ServingRow(campaign.pk, change.is_active, change.pause_reason))
-        campaign.is_active, campaign.pause_reason = change.is_active, change.pause_reason
+        result.changes.append(
+            ServingChange(
+                campaign_id=campaign.pk,
+                brand_id=campaign.brand_id,
+                campaign_name=campaign.name,
+                kind=kind,
+                was_active=campaign.is_active,
+                is_active=serves,
+                pause_reason=reason,
+                reasons=tuple(reasons),
+                actor=actor.label,
+            )
+        )
+        rows.append(store.ServingRow(campaign.pk, serves, reason))
+        campaign.is_active, campaign.pause_reason = serves, reason
     if dry_run or not rows:
         return result
     stamp = timezone.now()

@@ -71,7 +71,7 @@ def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, tupl
 Loaded = TypeVar("Loaded", Brand, Campaign)
 
 
-def _instance(model: type[Loaded], attnames: Sequence[str], values: Sequence[Any]) -> Loaded:
+def _instance(model: type[Loaded], attnames: Sequence[str], values: Sequence[Any], alias: str) -> Loaded:
     """A model instance from a row, as ``Model.from_db`` makes it minus ``__init__`` and the
     init signals (nobody listens to them here): a third of a sweep's Python time. The
     columns not read stay deferred, loaded on first access like any deferred field."""
@@ -79,7 +79,7 @@ def _instance(model: type[Loaded], attnames: Sequence[str], values: Sequence[Any
     instance.__dict__.update(zip(attnames, values, strict=True))
     instance._state = ModelState()
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = alias
     return instance
 
 
@@ -131,6 +131,7 @@ def load_campaigns(campaign_ids: Iterable[int], *, lock: bool = True) -> LoadedC
     campaigns: dict[int, Campaign] = {}
     windows: dict[int, list[Window]] = {}
     zones: dict[int, tuple[str, bool] | None] = {}
+    alias = connection.alias
     with connection.cursor() as cursor:
         if lock:
             prepared.execute_together(cursor, [(_lock_sql(), [ids]), (_load_sql(), [ids])])
@@ -139,10 +140,12 @@ def load_campaigns(campaign_ids: Iterable[int], *, lock: bool = True) -> LoadedC
         for row in cursor.fetchall():
             campaign_id = row[0]
             if campaign_id not in campaigns:
-                campaign = _instance(Campaign, campaign_fields, row[:width])
+                campaign = _instance(Campaign, campaign_fields, row[:width], alias)
                 brand = brands.get(campaign.brand_id)
                 if brand is None:
-                    brand = brands[campaign.brand_id] = _instance(Brand, brand_fields, row[width + 5 :])
+                    brand = brands[campaign.brand_id] = _instance(
+                        Brand, brand_fields, row[width + 5 :], alias
+                    )
                 campaign._state.fields_cache["brand"] = brand
                 campaigns[campaign_id] = campaign
                 zone, active = row[width], row[width + 1]
@@ -234,45 +237,55 @@ def write_serving_state(rows: Sequence[ServingRow], *, stamp: dt.datetime) -> No
         prepared.execute(cursor, _serving_sql(), params)
 
 
+class AuditRow(NamedTuple):
+    """One audit event to append (``CampaignEvent``'s columns, without building the model)."""
+
+    campaign_id: int
+    kind: str
+    from_value: Any
+    to_value: Any
+    reason: str
+    actor_kind: str
+    actor_label: str
+    actor_user_id: int | None
+
+
+# (field, PostgreSQL type) of the audit events' columns, in AuditRow's order.
 _EVENT_FIELDS = (
-    ("campaign", "bigint", "campaign_id"),
-    ("kind", "text", "kind"),
-    ("from_value", "jsonb", "from_value"),
-    ("to_value", "jsonb", "to_value"),
-    ("reason", "text", "reason"),
-    ("actor_kind", "text", "actor_kind"),
-    ("actor_label", "text", "actor_label"),
-    ("actor_user", "bigint", "actor_user_id"),
-    ("created_at", "timestamptz", "created_at"),
+    ("campaign", "bigint"),
+    ("kind", "text"),
+    ("from_value", "jsonb"),
+    ("to_value", "jsonb"),
+    ("reason", "text"),
+    ("actor_kind", "text"),
+    ("actor_label", "text"),
+    ("actor_user", "bigint"),
 )
 
 
 @cache
 def _events_sql() -> str:
-    columns = ", ".join(_column(CampaignEvent, name) for name, _, _ in _EVENT_FIELDS)
+    columns = ", ".join(_column(CampaignEvent, name) for name, _ in (*_EVENT_FIELDS, ("created_at", "")))
     # JSON travels as text (one array of documents) and is cast per element.
-    arrays = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind, _ in _EVENT_FIELDS)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind, _ in _EVENT_FIELDS)
-    names = ", ".join(name for name, _, _ in _EVENT_FIELDS)
+    arrays = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind in _EVENT_FIELDS)
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in _EVENT_FIELDS)
+    names = ", ".join(name for name, _ in _EVENT_FIELDS)
     return (
         f"INSERT INTO {_table(CampaignEvent)} ({columns}) "  # noqa: S608 - names from _meta
-        f"SELECT {values} FROM unnest({arrays}) AS e({names})"
+        f"SELECT {values}, %s::timestamptz FROM unnest({arrays}) AS e({names})"
     )
 
 
-def insert_events(events: Sequence[CampaignEvent], *, stamp: dt.datetime) -> None:
-    """Append audit events: one statement, whatever their number (events without their own
-    ``created_at`` get ``stamp``)."""
+def insert_events(events: Sequence[AuditRow], *, stamp: dt.datetime) -> None:
+    """Append audit events, all at ``stamp``: one statement, whatever their number."""
     if not events:
         return
-    for event in events:
-        event.created_at = event.created_at or stamp  # unsaved events have none yet
     if connection.vendor != "postgresql":
-        CampaignEvent.objects.bulk_create(events)
+        CampaignEvent.objects.bulk_create(CampaignEvent(**row._asdict(), created_at=stamp) for row in events)
         return
-    params: list[list[Any]] = []
-    for _, kind, attname in _EVENT_FIELDS:
-        values = [getattr(event, attname) for event in events]
-        params.append([None if v is None else json.dumps(v) for v in values] if kind == "jsonb" else values)
+    columns: list[list[Any]] = [list(values) for values in zip(*events, strict=True)]
+    for index, (_, kind) in enumerate(_EVENT_FIELDS):
+        if kind == "jsonb":
+            columns[index] = [None if value is None else json.dumps(value) for value in columns[index]]
     with connection.cursor() as cursor:
-        prepared.execute(cursor, _events_sql(), params)
+        prepared.execute(cursor, _events_sql(), [stamp, *columns])

@@ -69,17 +69,6 @@ MONTHLY = {Owner.BRAND: BRAND_MONTHLY, Owner.CAMPAIGN: CAMPAIGN_MONTHLY}
 
 
 @dataclass(frozen=True, slots=True)
-class RollupRow:
-    """A rollup row as the totals statement returns it."""
-
-    owner: Owner
-    owner_id: int
-    monthly: bool
-    day: dt.date
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
 class PeriodTotals:
     """(the day, month to date) by brand id and by campaign id, each for its own local day."""
 
@@ -105,7 +94,8 @@ def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
 def totals_sql(
     brand_days: Mapping[int, dt.date], campaign_days: Mapping[int, dt.date]
 ) -> tuple[str, list[Any]]:
-    """The statement of ``period_totals``: rows of (owner, id, monthly, day, amount).
+    """The statement of ``period_totals``: rows of (owner ``'brand'``/``'campaign'``, owner id,
+    whether the row is the monthly one, its day (the month's first for a monthly row), amount).
 
     Per owner and distinct local day (at most three at any moment, since time zones span
     about 26 hours): the monthly row of the day's month, and the daily rows from the day to
@@ -134,27 +124,28 @@ def totals_sql(
 
 
 def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))  # SQLite: text
 
 
 def read_totals(
     rows: Iterable[Sequence[Any]], brand_days: Mapping[int, dt.date], campaign_days: Mapping[int, dt.date]
 ) -> PeriodTotals:
-    """Totals from the rows of ``totals_sql`` (zero where no row came back)."""
-    days = {Owner.BRAND: brand_days, Owner.CAMPAIGN: campaign_days}
+    """Totals from the rows of ``totals_sql`` (zero where no row came back). The hot loop of a
+    sweep batch, so a row is unpacked by position: (owner, owner id, monthly, day, amount)."""
+    days = {Owner.BRAND.value: brand_days, Owner.CAMPAIGN.value: campaign_days}
     sums = {owner: {key: [ZERO, ZERO] for key in owner_days} for owner, owner_days in days.items()}
-    for raw in rows:
-        row = RollupRow(Owner(raw[0]), int(raw[1]), bool(raw[2]), _as_date(raw[3]), to_money(raw[4]))
-        totals = sums[row.owner][row.owner_id]
-        if row.monthly:
-            totals[1] += row.amount
-        elif row.day == days[row.owner][row.owner_id]:
-            totals[0] += row.amount
+    for owner, owner_id, monthly, day, amount in rows:
+        totals = sums[owner][owner_id]
+        money = amount if type(amount) is Decimal else to_money(amount)  # SQLite: float or int
+        if monthly:
+            totals[1] += money
+        elif _as_date(day) == days[owner][owner_id]:
+            totals[0] += money
         else:  # dated after the day: in the month's row, but not month to date
-            totals[1] -= row.amount
+            totals[1] -= money
     return PeriodTotals(
-        brands={key: (day, month) for key, (day, month) in sums[Owner.BRAND].items()},
-        campaigns={key: (day, month) for key, (day, month) in sums[Owner.CAMPAIGN].items()},
+        brands={key: (day, month) for key, (day, month) in sums[Owner.BRAND.value].items()},
+        campaigns={key: (day, month) for key, (day, month) in sums[Owner.CAMPAIGN.value].items()},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -10,10 +11,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from campaigns.alerts import ServingChange
 from campaigns.engine import reconcile
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import Status
-from campaigns.store import ServingRow, insert_events, load_campaigns, write_serving_state
+from campaigns.store import AuditRow, ServingRow, insert_events, load_campaigns, write_serving_state
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign
 from spending.services import spend_record_many
@@ -70,7 +72,7 @@ def test_serving_state_and_events_are_written_as_given() -> None:
         stamp=NOON,
     )
     before = CampaignEvent.objects.count()
-    event = CampaignEvent(
+    event = AuditRow(
         campaign_id=first.pk,
         kind=CampaignEvent.Kind.SERVING_STOPPED,
         from_value={"is_active": True, "pause_reason": None},
@@ -78,6 +80,7 @@ def test_serving_state_and_events_are_written_as_given() -> None:
         reason="campaign_daily_budget",
         actor_kind=Actor.SYSTEM,
         actor_label="test",
+        actor_user_id=None,
     )
     insert_events([event], stamp=NOON)
 
@@ -89,7 +92,12 @@ def test_serving_state_and_events_are_written_as_given() -> None:
     stored = CampaignEvent.objects.order_by("-pk").first()
     assert CampaignEvent.objects.count() == before + 1
     assert stored is not None
-    assert (stored.to_value, stored.from_value, stored.created_at) == (event.to_value, event.from_value, NOON)
+    assert (stored.to_value, stored.from_value, stored.reason) == (
+        event.to_value,
+        event.from_value,
+        event.reason,
+    )
+    assert stored.created_at == NOON
 
 
 def test_loading_reads_each_campaign_with_its_brand_and_schedule() -> None:
@@ -100,3 +108,8 @@ def test_loading_reads_each_campaign_with_its_brand_and_schedule() -> None:
     assert loaded.campaigns[campaign.pk].brand.timezone == "Asia/Kolkata"
     assert loaded.schedules == {campaign.pk: None}
     assert load_campaigns([]) == ({}, {}, {})
+
+
+def test_a_serving_change_payload_has_every_field() -> None:
+    change = ServingChange(7, 3, "Black Friday", "serving_stopped", True, False, "x", ("x", "y"), "job")
+    assert change.as_payload() == {**dataclasses.asdict(change), "reasons": ["x", "y"]}
