@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import CharField, F, Q, QuerySet, Value
 
 from brands.models import Brand
@@ -155,11 +156,14 @@ def pacing_for(
     brands: Sequence[Brand] = (),
     campaigns: Sequence[Campaign] = (),
     at: dt.datetime,
-    low: Decimal = PACING_LOW,
-    high: Decimal = PACING_HIGH,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
 ) -> tuple[dict[int, Pacing], dict[int, Pacing]]:
     """The ``pacing`` block by id, for brands and for campaigns, at ``at`` (queries as
-    ``pacing_inputs``)."""
+    ``pacing_inputs``). The pace bands default to the settings ``PACING_LOW`` and
+    ``PACING_HIGH`` when present, else 0.9 and 1.1."""
+    low = low if low is not None else Decimal(str(getattr(settings, "PACING_LOW", PACING_LOW)))
+    high = high if high is not None else Decimal(str(getattr(settings, "PACING_HIGH", PACING_HIGH)))
     brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=campaigns, at=at)
 
     def computed(inputs: Mapping[int, PacingInputs]) -> dict[int, Pacing]:

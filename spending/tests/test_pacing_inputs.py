@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from brands.models import Brand
 from campaigns.models import Campaign
 from core.tests.factories import make_brand, make_campaign
 from core.timeutils import month_start
 from spending.models import BrandDailySpend, BrandMonthlySpend, CampaignDailySpend, CampaignMonthlySpend
-from spending.pacing import PacingInputs, compute_pacing
+from spending.pacing import PacingInputs, PacingStatus, compute_pacing
 from spending.pacing_inputs import pacing_for, pacing_inputs
 from spending.selectors import period_totals
 from spending.services import SpendInput, spend_record_many
@@ -198,3 +199,15 @@ def test_campaigns_without_their_brand_loaded_cost_one_query_more(
 def test_nothing_to_read_costs_no_query(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0):
         assert pacing_for(at=NOON) == ({}, {})
+
+
+def test_pace_bands_come_from_the_settings() -> None:
+    # Expected at Apr 10 noon: 3000 x 13680 / 43200 = 950.00; 900 / 950 = 0.947.
+    brand = make_brand(timezone="UTC", monthly_budget=D("3000.00"))
+    write_rollups(brand, {dt.date(2026, 4, 10): "900.00"})
+    assert pacing_for(brands=[brand], at=NOON)[0][brand.pk].status is PacingStatus.ON_PACE
+    with override_settings(PACING_LOW=0.95, PACING_HIGH=1.2):
+        assert pacing_for(brands=[brand], at=NOON)[0][brand.pk].status is PacingStatus.UNDER_PACE
+    with override_settings(PACING_LOW="0.5", PACING_HIGH="0.9"):
+        assert pacing_for(brands=[brand], at=NOON)[0][brand.pk].status is PacingStatus.OVER_PACE
+    assert pacing_for(brands=[brand], at=NOON, high=D("0.94"))[0][brand.pk].status is PacingStatus.OVER_PACE
