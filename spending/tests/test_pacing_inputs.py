@@ -130,10 +130,11 @@ def test_agrees_with_the_ledger_and_period_totals_after_real_spends() -> None:
 
     # when
     brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=listed, at=NOON)
-    brand_totals, campaign_totals = period_totals(
+    totals = period_totals(
         brand_days={b.pk: b.local_today(NOON) for b in brands},
         campaign_days={c.pk: c.brand.local_today(NOON) for c in listed},
     )
+    brand_totals, campaign_totals = totals.brands, totals.campaigns
 
     # then: today's and month-to-date spend as the serving rule reads them, and the week
     for pk, (day, month) in brand_totals.items():
