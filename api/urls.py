@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from .keys import ApiKeyViewSet
 from .views import BrandViewSet, CampaignViewSet, HealthView, PingView, ScheduleViewSet, SpendViewSet
 
 router = SimpleRouter()
@@ -13,6 +14,7 @@ router.register("brands", BrandViewSet, basename="brand")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("spends", SpendViewSet, basename="spend")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),

@@ -53,6 +53,7 @@ from . import examples, health
 from .fields import ID_MAX, MONEY_PATTERN
 from .filters import BrandFilter, CampaignFilter, ScheduleFilter, SpendFilter
 from .idempotency import idempotent
+from .key_auth import api_key_actor
 from .serializers import (
     BrandBudgetSerializer,
     BrandSerializer,
@@ -76,7 +77,12 @@ from .states import brand_statuses, campaign_statuses
 
 
 def request_actor(request: Request) -> Actor:
-    """Who is calling: a user through a session, or through an API token."""
+    """Who is calling: a user through a session, or through an API token, or an API key."""
+    # --- teams (issue 16): a request made with an API key acts as the key (name and id).
+    key_actor = api_key_actor(request)
+    if key_actor is not None:
+        return key_actor
+    # --- end teams
     return Actor.for_user(request.user, via_token=isinstance(request.auth, Token))
 
 

@@ -223,6 +223,7 @@ API_MAX_PAGE_SIZE = 500
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.TokenAuthentication",
+        "api.key_auth.ApiKeyAuthentication",  # Authorization: Api-Key <key> (teams, issue 16)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ModelPermissions"],
@@ -270,3 +271,15 @@ HEALTH_CHECKS: dict[str, str] = {}
 HEALTH_BROKER_TIMEOUT_SECONDS = 1.0
 HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)
 # === end REST API v1 ================================================================
+
+# === Teams and scoped access (the access app: issue 16) ================================
+# Teams, roles and API keys (README "Teams, roles and API keys"). API keys are hashed at
+# rest by djangorestframework-api-key (its app holds the abstract model access.ApiKey
+# extends; its own APIKey table stays unused and is hidden from the admin).
+INSTALLED_APPS += ["rest_framework_api_key", "access"]
+# `Authorization: Api-Key <prefix>.<secret>` is in REST_FRAMEWORK's authentication classes
+# above, after the token class (whose "Token" stays the WWW-Authenticate challenge of a 401).
+SPECTACULAR_SETTINGS["DESCRIPTION"] = (
+    f"{SPECTACULAR_SETTINGS['DESCRIPTION']} A team's API key works too: `Authorization: Api-Key <key>`."
+)
+# === end Teams and scoped access ========================================================

@@ -1,4 +1,4 @@
-"""Who changed something: a person, an API token, or a system job.
+"""Who changed something: a person, an API token, an API key, or a system job.
 
 Every audit event names its actor. Services take an ``Actor`` keyword argument; the
 caller (a view, an admin action, a command, a task) builds it.
@@ -15,17 +15,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    kind: str  # one of "user", "token", "system"
-    label: str
-    user_id: int | None = None
+    kind: str  # one of "user", "token", "api_key", "system"
+    label: str  # the username, the API key's name, or the job
+    user_id: int | None = None  # for an API key: its service account
+    api_key_id: int | None = None
 
     USER = "user"
     TOKEN = "token"  # noqa: S105 - an actor kind, not a secret
+    API_KEY = "api_key"
     SYSTEM = "system"
 
     @classmethod
     def system(cls, job: str) -> Actor:
         return cls(kind=cls.SYSTEM, label=job)
+
+    @classmethod
+    def for_api_key(cls, *, api_key_id: int, name: str, user_id: int | None = None) -> Actor:
+        """A request authenticated with an API key: the key's name, its id and its account."""
+        return cls(kind=cls.API_KEY, label=name, user_id=user_id, api_key_id=api_key_id)
 
     @classmethod
     def for_user(cls, user: AbstractBaseUser | AnonymousUser | Any, *, via_token: bool = False) -> Actor:

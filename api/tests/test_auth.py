@@ -13,8 +13,10 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from api.groups import GROUP_PERMISSIONS, INTEGRATION, OPS, READ_ONLY
+from access.services import api_key_create, team_create
+from api.groups import GROUP_PERMISSIONS, INTEGRATION, OPS, READ_ONLY, sync_groups
 from brands.models import Brand
+from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from spending.models import Spend
 from spending.services import spend_record
@@ -52,6 +54,9 @@ ROUTES = [
     ("get", "/api/v1/spends/{spend}/"),
     ("post", "/api/v1/spends/bulk/"),
     ("get", "/api/v1/ping/"),
+    ("get", "/api/v1/api-keys/"),
+    ("post", "/api/v1/api-keys/"),
+    ("delete", "/api/v1/api-keys/{api_key}/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 
@@ -61,7 +66,16 @@ def fill(path: str) -> str:
     campaign = make_campaign(daily_budget=Decimal("100.00"))
     schedule = make_schedule(([0], "09:00", "10:00"))
     spend = spend_record(campaign_id=campaign.pk, amount="1.00").spend
-    return path.format(brand=campaign.brand_id, campaign=campaign.pk, schedule=schedule.pk, spend=spend.pk)
+    team = team_create(name=f"Team of {campaign.brand_id}", brand_ids=[campaign.brand_id])
+    sync_groups()
+    api_key = api_key_create(team_id=team.pk, role="viewer", name="k", actor=Actor.system("test")).api_key
+    return path.format(
+        brand=campaign.brand_id,
+        campaign=campaign.pk,
+        schedule=schedule.pk,
+        spend=spend.pk,
+        api_key=api_key.pk,
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

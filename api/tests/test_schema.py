@@ -22,8 +22,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from access.roles import Role
+from access.services import api_key_create, team_create
 from api.groups import OPS
 from budget_system.wsgi import application
+from core.actors import Actor
 from core.tests.factories import make_campaign, make_schedule
 from spending.services import spend_record
 
@@ -83,11 +86,15 @@ def world(db: None) -> dict[str, Any]:
     campaign = make_campaign()
     schedule = make_schedule(([0, 1, 2, 3, 4], "09:00", "17:00"))
     spend = spend_record(campaign_id=campaign.pk, amount="1.00").spend
+    # The user manages a team, so that api-keys/ answers with real keys too.
+    team = team_create(name="Schema team", brand_ids=[campaign.brand_id], members=[(user.pk, Role.MANAGER)])
+    key = api_key_create(team_id=team.pk, role=Role.INTEGRATION, name="schema", actor=Actor.system("test"))
     ids = {
         "brands": campaign.brand_id,
         "campaigns": campaign.pk,
         "schedules": schedule.pk,
         "spends": spend.pk,
+        "api-keys": key.api_key.pk,
     }
     header = client._credentials["HTTP_AUTHORIZATION"]  # type: ignore[attr-defined]
     return {"headers": {"Authorization": header}, "ids": ids}
