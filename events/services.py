@@ -157,10 +157,9 @@ def event_append(
 
 def events_position(*, limit: int = POSITION_BATCH) -> int:
     """Give every committed, unpositioned event its public id (in batches); returns the
-    high-water mark. Cheap when nothing waits: one index probe, no lock."""
-    if connection.in_atomic_block:
-        # Inside a transaction the step would hold the feed lock until that one commits.
-        return feed_high_water()
+    high-water mark. Cheap when nothing waits: one index probe, no lock. Call it outside
+    any transaction (readers and the dispatcher do): inside one, the feed's lock would be
+    held until that transaction ends."""
     high_water = feed_high_water()
     while Event.objects.filter(position__isnull=True).exists():
         with transaction.atomic():
@@ -286,17 +285,28 @@ def webhook_endpoint_rotate_secret(*, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
-def webhook_endpoint_ping(*, endpoint_id: int, actor: Actor | None) -> None:
-    """Queue a ``ping`` event for this endpoint alone (not in the feed, never held back)."""
+def webhook_endpoint_ping(*, endpoint_id: int, actor: Actor | None) -> Event:
+    """Append a ``ping`` event for this endpoint alone (absent from the feed, never held
+    back); returns it (its public id comes after commit, see ``events_position``)."""
     with transaction.atomic():
         endpoint = _locked_endpoint(endpoint_id)
         if not endpoint.enabled:
             raise ConflictError(
                 "The endpoint is disabled: enable it first.", field="enabled", code="disabled"
             )
-        row = _row(NewEvent(type=EventType.PING, data={"endpoint": endpoint.pk}), endpoint_id=endpoint.pk)
-        store.insert_events([row], actor=_actor_row(actor), occurred_at=now())
+        row = _actor_row(actor)
+        event = Event.objects.create(
+            type=EventType.PING,
+            occurred_at=now(),
+            actor_kind=row.kind,
+            actor_name=row.name,
+            actor_user_id=row.user_id,
+            actor_api_key_id=row.api_key_id,
+            data={"endpoint": endpoint.pk},
+            endpoint_id=endpoint.pk,
+        )
         transaction.on_commit(_notify_committed)
+    return event
 
 
 @dataclass(frozen=True, slots=True)
