@@ -32,6 +32,7 @@ class Receiver:
     answer: Callable[[int, str], int] = lambda n, webhook_id: 200
     delay: Callable[[int], float] = lambda n: 0.0
     arrivals: list[Arrival] = field(default_factory=list)
+    started: int = 0  # requests received, answered or not yet
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -67,7 +68,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             with receiver.lock:
-                number = len(receiver.arrivals)
+                number = receiver.started
+                receiver.started += 1
             time.sleep(receiver.delay(number))
             headers = {key.lower(): value for key, value in self.headers.items()}
             try:
