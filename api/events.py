@@ -23,6 +23,7 @@ from events.services import events_position
 from events.types import SUBSCRIBABLE_TYPES, ActorKind
 
 from .fields import ID_MAX
+from .schema import AutoSchema
 from .views import ApiViewSet
 
 FEED_DEFAULT_LIMIT = 100
@@ -128,8 +129,23 @@ FEED_PARAMETERS = [
 ]
 
 
+class FeedSchema(AutoSchema):
+    """The feed answers one object (``results`` and ``next_after``), not a list of pages."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+    def _error_codes(self) -> list[str]:
+        codes = super()._error_codes()
+        if getattr(self.view, "action", None) == "list":
+            codes = sorted({*codes, "400"})  # a bad parameter
+        return codes
+
+
 class EventViewSet(ApiViewSet):
     """The log of everything that happened, as a cursor feed."""
+
+    schema = FeedSchema()
 
     queryset = Event.objects.filter(position__isnull=False, endpoint__isnull=True)  # events.view_event
     serializer_class = EventSerializer
@@ -148,6 +164,7 @@ class EventViewSet(ApiViewSet):
         return Response(self.get_object().payload())
 
     @extend_schema(
+        operation_id="events_list",
         summary="The event feed, in id order",
         description=(
             "Every change to serving state, status, budgets and schedules, and every alert, in "

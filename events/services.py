@@ -318,12 +318,15 @@ class ReplayResult:
 
 
 def queue_for_endpoint(
-    endpoint: WebhookEndpoint, *, after: int, through: int, limit: int | None = None
+    endpoint: WebhookEndpoint, *, after: int, through: int, limit: int | None = None, pings: bool = True
 ) -> tuple[int, int]:
     """Queue for ``endpoint`` the events it covers with ``after < id <= through`` in id
     order, ``QUEUE_BATCH`` at a time (two statements each); returns (messages queued, the
-    id queued through). Pings are queued unordered. The caller holds a transaction."""
+    id queued through). Its pings (unless ``pings`` is false) are queued unordered. The
+    caller holds a transaction."""
     event_filter = endpoint_scope(endpoint).event_filter(endpoint.pk)
+    if not pings:
+        event_filter &= Q(endpoint__isnull=True)
     queued, cursor, moment = 0, after, now()
     while cursor < through:
         take = QUEUE_BATCH if limit is None else min(QUEUE_BATCH, limit - queued)
@@ -363,7 +366,7 @@ def webhook_endpoint_replay(*, endpoint_id: int, after: int) -> ReplayResult:
             )
         through = endpoint.queued_through
         limit = int(settings.WEBHOOK_REPLAY_MAX_EVENTS)
-        queued, cursor = queue_for_endpoint(endpoint, after=after, through=through, limit=limit)
+        queued, cursor = queue_for_endpoint(endpoint, after=after, through=through, limit=limit, pings=False)
         if queued:
             transaction.on_commit(_notify_committed)
     return ReplayResult(after=after, until=max(cursor, after), queued=queued, complete=cursor >= through)

@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from api.groups import OPS
 from budget_system.wsgi import application
 from core.tests.factories import make_campaign, make_schedule
+from events.services import events_position, webhook_endpoint_create
+from events.tests.helpers import paused, write
 from spending.services import spend_record
 
 from .conftest import make_user, token_client
@@ -83,11 +85,15 @@ def world(db: None) -> dict[str, Any]:
     campaign = make_campaign()
     schedule = make_schedule(([0, 1, 2, 3, 4], "09:00", "17:00"))
     spend = spend_record(campaign_id=campaign.pk, amount="1.00").spend
+    endpoint = webhook_endpoint_create(url="https://hooks.example.com/budget", owner_id=user.pk)
+    write([paused(campaign_id=campaign.pk, brand_id=campaign.brand_id)])
     ids = {
         "brands": campaign.brand_id,
         "campaigns": campaign.pk,
         "schedules": schedule.pk,
         "spends": spend.pk,
+        "webhook-endpoints": endpoint.pk,
+        "events": events_position(),
     }
     header = client._credentials["HTTP_AUTHORIZATION"]  # type: ignore[attr-defined]
     return {"headers": {"Authorization": header}, "ids": ids}
