@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 from api.groups import GROUP_PERMISSIONS, INTEGRATION, OPS, READ_ONLY
 from brands.models import Brand
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.services import events_position, webhook_endpoint_create
+from events.tests.helpers import paused, write
 from spending.models import Spend
 from spending.services import spend_record
 
@@ -52,6 +54,17 @@ ROUTES = [
     ("get", "/api/v1/spends/{spend}/"),
     ("post", "/api/v1/spends/bulk/"),
     ("get", "/api/v1/ping/"),
+    ("get", "/api/v1/events/"),
+    ("get", "/api/v1/events/{event}/"),
+    ("get", "/api/v1/webhook-endpoints/"),
+    ("post", "/api/v1/webhook-endpoints/"),
+    ("get", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("patch", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("delete", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("get", "/api/v1/webhook-endpoints/{endpoint}/deliveries/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/rotate-secret/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/test/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/replay/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 
@@ -61,7 +74,16 @@ def fill(path: str) -> str:
     campaign = make_campaign(daily_budget=Decimal("100.00"))
     schedule = make_schedule(([0], "09:00", "10:00"))
     spend = spend_record(campaign_id=campaign.pk, amount="1.00").spend
-    return path.format(brand=campaign.brand_id, campaign=campaign.pk, schedule=schedule.pk, spend=spend.pk)
+    endpoint = webhook_endpoint_create(url="https://hooks.example.com/budget")
+    write([paused(campaign_id=campaign.pk)])
+    return path.format(
+        brand=campaign.brand_id,
+        campaign=campaign.pk,
+        schedule=schedule.pk,
+        spend=spend.pk,
+        endpoint=endpoint.pk,
+        event=events_position(),
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

@@ -12,7 +12,6 @@ Events are written through ``events.services`` (the domain services emit them la
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -29,7 +28,7 @@ import pytest
 from django.conf import settings
 
 from conftest import IN_CI
-from core.tests.servers import database_url
+from core.tests.servers import database_url, port_open, redis_server_command, stop_group, wait_until
 from events.models import Event, WebhookDelivery, WebhookEndpoint
 from events.services import webhook_endpoint_create, webhook_endpoint_replay
 from events.tests.helpers import paused, write
@@ -46,19 +45,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _kill(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -73,29 +59,11 @@ class Stack:
         )
 
     def start_redis(self) -> None:
-        self.start(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        )
-        wait_for(self._redis_up, timeout=10, what="redis-server", stack=self)
-
-    def _redis_up(self) -> bool:
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            return probe.connect_ex(("127.0.0.1", self.redis_port)) == 0
+        self.start("redis", redis_server_command(self.redis_port))
+        wait_for(lambda: port_open(self.redis_port), timeout=10, what="redis-server", stack=self)
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
-        _kill(self.processes.pop(name), sig)
+        stop_group(self.processes.pop(name), sig=sig)
 
     def start_worker(self) -> None:
         self.start(
@@ -108,14 +76,10 @@ class Stack:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    logs = "".join(f"\n--- {name} ---\n{stack.log(name)[-3000:]}" for name in ("worker", "beat"))
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{logs}")
+    def logs() -> str:
+        return "".join(f"\n--- {name} ---\n{stack.log(name)[-3000:]}" for name in ("worker", "beat"))
+
+    return wait_until(condition, timeout=timeout, what=what, logs=logs)
 
 
 @pytest.fixture
