@@ -78,7 +78,7 @@ class WebhookEndpointAdmin(ServiceModelAdmin[WebhookEndpoint]):
     @admin.display(description="state")
     def state(self, obj: WebhookEndpoint) -> SafeString:
         if obj.enabled:
-            return format_html('<span style="color:#2e7d32">enabled</span>')
+            return format_html('<span style="color:#2e7d32">{}</span>', "enabled")
         return format_html('<strong style="color:#c62828">disabled</strong> {}', obj.disabled_reason)
 
     def get_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> Any:
