@@ -3,9 +3,12 @@ link-local addresses, whether written in the URL, behind a name, or behind a red
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -226,3 +229,51 @@ def test_production_settings_allow_https_to_public_addresses_only() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_https_goes_to_the_checked_address_with_the_host_name_for_tls(
+    network: tuple[Calls, dict[str, list[str]], list[int]], tmp_path: Path
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    calls, names, local_port = network
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=hooks.example.com", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    server_names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    local_port[0] = listener.getsockname()[1]
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(connection, server_side=True).close()
+        connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    names["hooks.example.com"] = [PUBLIC_ADDRESS]
+    try:
+        result = post("https://hooks.example.com/budget", b"{}", {}, policy=PRODUCTION, timeout=5)
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+
+    # then: TLS to the checked address, with the name as server name, and the (self-signed)
+    # certificate refused: nothing is sent to a server that cannot prove it is the name
+    assert calls.connects == [(PUBLIC_ADDRESS, 443)]
+    assert server_names == ["hooks.example.com"]
+    assert result.status_code is None
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error
