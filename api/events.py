@@ -87,9 +87,8 @@ class EventFeedSerializer(serializers.Serializer[Any]):
 
 class EventFeedQuerySerializer(serializers.Serializer[Any]):
     after = serializers.IntegerField(min_value=0, max_value=ID_MAX, default=0)
-    limit = serializers.IntegerField(
-        min_value=1, max_value=settings.API_MAX_PAGE_SIZE, default=FEED_DEFAULT_LIMIT
-    )
+    # Above 500 is read as 500, as `page_size` is on the paginated lists.
+    limit = serializers.IntegerField(min_value=1, max_value=ID_MAX, default=FEED_DEFAULT_LIMIT)
     type = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_TYPES), default=list)
     brand = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
     campaign = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
@@ -110,7 +109,9 @@ def _query(request: Request) -> dict[str, Any]:
 FEED_PARAMETERS = [
     OpenApiParameter("after", OpenApiTypes.INT, description="Only events with a larger id (default 0)."),
     OpenApiParameter(
-        "limit", OpenApiTypes.INT, description=f"At most this many (1-500, default {FEED_DEFAULT_LIMIT})."
+        "limit",
+        OpenApiTypes.INT,
+        description=f"At most this many (default {FEED_DEFAULT_LIMIT}; above 500 reads as 500).",
     ),
     OpenApiParameter(
         "type",
@@ -190,7 +191,7 @@ class EventViewSet(ApiViewSet):
         occurred_before: dt.datetime | None = query.get("occurred_before")
         page = event_feed(
             after=query["after"],
-            limit=query["limit"],
+            limit=min(query["limit"], settings.API_MAX_PAGE_SIZE),
             types=query["type"],
             brand_id=query.get("brand"),
             campaign_id=query.get("campaign"),

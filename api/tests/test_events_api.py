@@ -37,6 +37,15 @@ def test_the_feed_pages_in_id_order_with_next_after(reader: APIClient) -> None:
     assert item["occurred_at"].endswith("Z")
 
 
+def test_a_limit_above_500_reads_as_500(reader: APIClient) -> None:
+    write([paused(campaign_id=n) for n in range(1, 503)])
+
+    body = reader.get("/api/v1/events/", {"limit": "100000"}).json()
+
+    assert len(body["results"]) == 500
+    assert body["next_after"] == 500
+
+
 def test_the_feed_filters_by_type_brand_campaign_and_moment(reader: APIClient) -> None:
     acme, other = make_brand(), make_brand()
     write([paused(brand_id=acme.pk, campaign_id=7), paused(brand_id=other.pk)])
@@ -64,7 +73,7 @@ def test_the_feed_filters_by_type_brand_campaign_and_moment(reader: APIClient) -
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "501"}, {"limit": "0"}, {"after": "-1"}, {"type": "nope"}, {"occurred_after": "yesterday"}],
+    [{"limit": "x"}, {"limit": "0"}, {"after": "-1"}, {"type": "nope"}, {"occurred_after": "yesterday"}],
 )
 def test_bad_feed_parameters_answer_400(reader: APIClient, query: dict[str, str]) -> None:
     answer = reader.get("/api/v1/events/", query)
