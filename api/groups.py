@@ -23,6 +23,8 @@ _MODELS = (
     ("scheduling", "daypartingschedule"),
     ("scheduling", "schedulewindow"),
     ("spending", "spend"),
+    ("events", "event"),
+    ("events", "webhookendpoint"),
 )
 _VIEW = [f"{app}.view_{model}" for app, model in _MODELS]
 _MANAGED = (
@@ -30,6 +32,7 @@ _MANAGED = (
     ("campaigns", "campaign"),
     ("scheduling", "daypartingschedule"),
     ("scheduling", "schedulewindow"),
+    ("events", "webhookendpoint"),
 )
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {

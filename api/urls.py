@@ -6,8 +6,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from .events import EventViewSet
 from .keys import ApiKeyViewSet
 from .views import BrandViewSet, CampaignViewSet, HealthView, PingView, ScheduleViewSet, SpendViewSet
+from .webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("brands", BrandViewSet, basename="brand")
@@ -15,6 +17,8 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("spends", SpendViewSet, basename="spend")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("events", EventViewSet, basename="event")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),

@@ -283,3 +283,32 @@ SPECTACULAR_SETTINGS["DESCRIPTION"] = (
     f"{SPECTACULAR_SETTINGS['DESCRIPTION']} A team's API key works too: `Authorization: Api-Key <key>`."
 )
 # === end Teams and scoped access ========================================================
+# === Events and webhooks (the events app: issue 14) ====================================
+# The event log (a transactional outbox), its feed (GET /api/v1/events/) and the webhook
+# endpoints fed from it. See README.md "Events and webhooks" and events/.
+# Before "api": the API's permission groups are synced once every app's permissions exist.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("api"), "events")
+# Retention (the daily events.purge_events job): every event, and budget-change audit events.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+# Delivery: one request at most WEBHOOK_TIMEOUT_SECONDS, answers read up to 64 KiB.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
+# Development and tests deliver to receivers on this machine over http; production
+# settings allow https only and public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS).
+WEBHOOK_HTTPS_ONLY = False
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)
+# Retries: base * 2^(attempt-1), at most the max delay, for 3 days after the first attempt.
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "").strip() or 10)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 6 * 3600)
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 3 * 24 * 3600)
+# A failing event holds back the later ones of its endpoint this long, then they proceed.
+WEBHOOK_HOLD_BACK_SECONDS = env_int("WEBHOOK_HOLD_BACK_SECONDS", 3600)
+# An endpoint whose every delivery failed for this long is disabled.
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
+# A dispatcher's claim on an endpoint lasts one request plus this margin (renewed before
+# each request): a killed worker's endpoints are taken over after at most that long.
+WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 20)
+WEBHOOK_DISPATCH_SECONDS = 60  # one dispatcher run's time budget
+WEBHOOK_REPLAY_MAX_EVENTS = 10_000  # per replay request (the answer says where to go on)
+# === end events and webhooks ===========================================================

@@ -107,3 +107,8 @@ CACHES = {
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "json"
 _console: dict[str, object] = LOGGING["handlers"]["console"]  # type: ignore[index]
 _console["formatter"] = LOG_FORMAT
+
+# --- Webhooks (events app): https only, and never to a loopback, private or link-local --------
+# address unless WEBHOOK_ALLOW_PRIVATE_URLS=true (a receiver inside the private network).
+WEBHOOK_HTTPS_ONLY = True
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)

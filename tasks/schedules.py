@@ -59,6 +59,19 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Per brand, once its local month has turned (idempotent per brand-month).",
     ),
     PeriodicJob("beat heartbeat", "tasks.heartbeat", 30, "Records that Beat ticks (read by health checks)."),
+    # The events app: deliveries are driven from the log, so a lost nudge only waits for this.
+    PeriodicJob(
+        "dispatch webhooks",
+        "events.dispatch_webhooks",
+        5,
+        "Position new events and deliver due webhooks (commits also nudge it at once).",
+    ),
+    PeriodicJob(
+        "purge events",
+        "events.purge_events",
+        24 * 3600,
+        "Delete events past EVENT_RETENTION_DAYS (budget changes: AUDIT_RETENTION_DAYS).",
+    ),
 )
 
 

@@ -18,6 +18,8 @@ from api.groups import GROUP_PERMISSIONS, INTEGRATION, OPS, READ_ONLY, sync_grou
 from brands.models import Brand
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.services import events_position, webhook_endpoint_create
+from events.tests.helpers import paused, write
 from spending.models import Spend
 from spending.services import spend_record
 
@@ -57,6 +59,17 @@ ROUTES = [
     ("get", "/api/v1/api-keys/"),
     ("post", "/api/v1/api-keys/"),
     ("delete", "/api/v1/api-keys/{api_key}/"),
+    ("get", "/api/v1/events/"),
+    ("get", "/api/v1/events/{event}/"),
+    ("get", "/api/v1/webhook-endpoints/"),
+    ("post", "/api/v1/webhook-endpoints/"),
+    ("get", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("patch", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("delete", "/api/v1/webhook-endpoints/{endpoint}/"),
+    ("get", "/api/v1/webhook-endpoints/{endpoint}/deliveries/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/rotate-secret/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/test/"),
+    ("post", "/api/v1/webhook-endpoints/{endpoint}/replay/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 
@@ -69,12 +82,16 @@ def fill(path: str) -> str:
     team = team_create(name=f"Team of {campaign.brand_id}", brand_ids=[campaign.brand_id])
     sync_groups()
     api_key = api_key_create(team_id=team.pk, role="viewer", name="k", actor=Actor.system("test")).api_key
+    endpoint = webhook_endpoint_create(url="https://hooks.example.com/budget")
+    write([paused(campaign_id=campaign.pk)])
     return path.format(
         brand=campaign.brand_id,
         campaign=campaign.pk,
         schedule=schedule.pk,
         spend=spend.pk,
         api_key=api_key.pk,
+        endpoint=endpoint.pk,
+        event=events_position(),
     )
 
 

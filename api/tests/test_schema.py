@@ -28,6 +28,8 @@ from api.groups import OPS
 from budget_system.wsgi import application
 from core.actors import Actor
 from core.tests.factories import make_campaign, make_schedule
+from events.services import events_position, webhook_endpoint_create
+from events.tests.helpers import paused, write
 from spending.services import spend_record
 
 from .conftest import make_user, token_client
@@ -89,12 +91,16 @@ def world(db: None) -> dict[str, Any]:
     # The user manages a team, so that api-keys/ answers with real keys too.
     team = team_create(name="Schema team", brand_ids=[campaign.brand_id], members=[(user.pk, Role.MANAGER)])
     key = api_key_create(team_id=team.pk, role=Role.INTEGRATION, name="schema", actor=Actor.system("test"))
+    endpoint = webhook_endpoint_create(url="https://hooks.example.com/budget", owner_id=user.pk)
+    write([paused(campaign_id=campaign.pk, brand_id=campaign.brand_id)])
     ids = {
         "brands": campaign.brand_id,
         "campaigns": campaign.pk,
         "schedules": schedule.pk,
         "spends": spend.pk,
         "api-keys": key.api_key.pk,
+        "webhook-endpoints": endpoint.pk,
+        "events": events_position(),
     }
     header = client._credentials["HTTP_AUTHORIZATION"]  # type: ignore[attr-defined]
     return {"headers": {"Authorization": header}, "ids": ids}

@@ -15,11 +15,9 @@ no persistence), so stopping that Redis disturbs no other test. Then:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -38,7 +36,7 @@ from rest_framework.authtoken.models import Token
 
 from api.groups import INTEGRATION, sync_groups
 from core.tests.factories import make_campaign
-from core.tests.servers import database_url
+from core.tests.servers import database_url, port_open, redis_server_command, stop_group, wait_until
 from spending.models import Spend
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -98,19 +96,6 @@ def _local(command: list[str]) -> list[str]:
     return [str(BIN / program), *rest]
 
 
-def _kill(process: subprocess.Popen[bytes], *, grace: float = 10) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -132,29 +117,11 @@ class Stack:
         return process
 
     def start_redis(self) -> None:
-        self.start(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        )
-        wait_for(self._redis_up, timeout=10, what="redis-server", stack=self)
-
-    def _redis_up(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.settimeout(0.5)
-            return probe.connect_ex(("127.0.0.1", self.redis_port)) == 0
+        self.start("redis", redis_server_command(self.redis_port))
+        wait_for(lambda: port_open(self.redis_port), timeout=10, what="redis-server", stack=self)
 
     def stop_redis(self) -> None:
-        _kill(self.processes.pop("redis"))
+        stop_group(self.processes.pop("redis"))
 
     def run(self, command: list[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -183,13 +150,7 @@ class Stack:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{stack.logs_tail()}")
+    return wait_until(condition, timeout=timeout, what=what, logs=stack.logs_tail)
 
 
 @pytest.fixture
@@ -222,7 +183,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield state
     finally:
         for process in reversed(list(state.processes.values())):
-            _kill(process)
+            stop_group(process)
 
 
 def test_the_compose_processes_run_without_docker_and_survive_a_redis_outage(stack: Stack) -> None:

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
 from conftest import IN_CI
 from core.tests.factories import make_brand, make_campaign, make_schedule
-from core.tests.servers import database_url
+from core.tests.servers import database_url, wait_until
 from core.timeutils import local_date
 from scheduling.models import DaypartingSchedule
 from spending.services import spend_record
@@ -90,18 +89,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    logs = (
-        ""
-        if stack is None
-        else f"\nworker log:\n{stack.log('worker')[-4000:]}\nbeat log:\n{stack.log('beat')[-2000:]}"
-    )
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{logs}")
+    def logs() -> str:
+        if stack is None:
+            return ""
+        return f"\nworker log:\n{stack.log('worker')[-4000:]}\nbeat log:\n{stack.log('beat')[-2000:]}"
+
+    return wait_until(condition, timeout=timeout, what=what, logs=logs)
 
 
 @pytest.fixture(scope="module")

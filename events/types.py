@@ -1,0 +1,94 @@
+"""The event types of the log and the ``data`` each one carries (API.md, "Events").
+
+Pure: no database. ``DATA_KEYS`` is the contract of each type's ``data``; ``event_append``
+checks it, so a caller cannot write an event a receiver would not understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    CAMPAIGN_PAUSED = "campaign.paused", "Campaign paused by the system"
+    CAMPAIGN_RESUMED = "campaign.resumed", "Campaign resumed by the system"
+    CAMPAIGN_REASON_CHANGED = "campaign.reason_changed", "Campaign pause reason changed"
+    CAMPAIGN_CREATED = "campaign.created", "Campaign created"
+    CAMPAIGN_UPDATED = "campaign.updated", "Campaign updated"
+    BRAND_CREATED = "brand.created", "Brand created"
+    BRAND_UPDATED = "brand.updated", "Brand updated"
+    SCHEDULE_CREATED = "schedule.created", "Schedule created"
+    SCHEDULE_UPDATED = "schedule.updated", "Schedule updated"
+    BUDGET_THRESHOLD_REACHED = "budget.threshold_reached", "Budget threshold reached"
+    BUDGET_FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast exceeded"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+    PING = "ping", "Test ping of a webhook endpoint"
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "User"
+    API_KEY = "api_key", "API key"
+    TOKEN = "token", "API token"
+    SYSTEM = "system", "System"
+
+
+# The keys of each type's ``data`` (required; more may be added, none renamed).
+DATA_KEYS: dict[str, frozenset[str]] = {
+    EventType.CAMPAIGN_PAUSED: frozenset({"reason", "reasons"}),
+    EventType.CAMPAIGN_RESUMED: frozenset({"reason", "reasons"}),
+    EventType.CAMPAIGN_REASON_CHANGED: frozenset({"reason", "reasons"}),
+    EventType.CAMPAIGN_CREATED: frozenset({"changes"}),
+    EventType.CAMPAIGN_UPDATED: frozenset({"changes"}),
+    EventType.BRAND_CREATED: frozenset({"changes"}),
+    EventType.BRAND_UPDATED: frozenset({"changes"}),
+    EventType.SCHEDULE_CREATED: frozenset({"changes"}),
+    EventType.SCHEDULE_UPDATED: frozenset({"changes"}),
+    EventType.BUDGET_THRESHOLD_REACHED: frozenset(
+        {"scope", "period", "threshold", "spend", "budget", "date"}
+    ),
+    EventType.BUDGET_FORECAST_EXCEEDED: frozenset(
+        {"month", "projected_spend", "budget", "projected_exhaustion"}
+    ),
+    EventType.WEBHOOK_ENDPOINT_DISABLED: frozenset({"endpoint", "failing_since"}),
+    EventType.PING: frozenset({"endpoint"}),
+}
+
+# Types an endpoint may subscribe to (``ping`` goes to the endpoint under test only).
+SUBSCRIBABLE_TYPES: tuple[str, ...] = tuple(t.value for t in EventType if t != EventType.PING)
+ALL_TYPES = "*"
+
+# Fields whose change makes an event part of the budget audit (kept AUDIT_RETENTION_DAYS).
+BUDGET_FIELDS = frozenset({"daily_budget", "monthly_budget"})
+_CHANGE_TYPES = frozenset(
+    {
+        EventType.CAMPAIGN_CREATED,
+        EventType.CAMPAIGN_UPDATED,
+        EventType.BRAND_CREATED,
+        EventType.BRAND_UPDATED,
+    }
+)
+
+
+def data_errors(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """Why ``data`` does not fit ``event_type`` (``None``: it fits)."""
+    keys = DATA_KEYS.get(event_type)
+    if keys is None:
+        return f"unknown event type {event_type!r}"
+    missing = keys - data.keys()
+    if missing:
+        return f"{event_type} data lacks {', '.join(sorted(missing))}"
+    changes = data.get("changes")
+    if "changes" in keys and not isinstance(changes, Mapping):
+        return f"{event_type} data 'changes' must be {{field: [from, to]}}"
+    return None
+
+
+def is_budget_audit(event_type: str, data: Mapping[str, Any]) -> bool:
+    """Whether the event records a budget change (kept longer: ``AUDIT_RETENTION_DAYS``)."""
+    changes = data.get("changes")
+    return (
+        event_type in _CHANGE_TYPES and isinstance(changes, Mapping) and bool(BUDGET_FIELDS & changes.keys())
+    )
