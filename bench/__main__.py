@@ -42,13 +42,13 @@ def bench_url(database: str) -> str:
 
 
 def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
+    from core import pgdriver
 
+    sql = pgdriver.sql_composition()
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    conn = psycopg2.connect(admin)
+    conn = pgdriver.connect(admin)
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

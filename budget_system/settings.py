@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from core import pgdriver
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -96,6 +98,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The PostgreSQL driver: psycopg2 (default) or psycopg (psycopg 3). Both are installed and
+# pass the whole suite (CI runs it on each); Django would load psycopg 3 whenever it can be
+# imported, so `select` makes the other driver unimportable in this process. psycopg2 is the
+# default because the measured figures (README "Performance") were taken with it; psycopg 3
+# is there for packages that need it. core/pgdriver.py holds every difference between them.
+DB_DRIVER = pgdriver.select(os.environ.get("DB_DRIVER", "").strip() or pgdriver.PSYCOPG2)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short OLTP statements: parallel workers cost more to start than they save (the sweep's
     # totals statement runs twice as fast without them). Raise it for ad-hoc analytics.
