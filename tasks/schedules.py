@@ -59,6 +59,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "Per brand, once its local month has turned (idempotent per brand-month).",
     ),
     PeriodicJob("beat heartbeat", "tasks.heartbeat", 30, "Records that Beat ticks (read by health checks)."),
+    PeriodicJob(
+        "sweep watchdog",
+        "tasks.sweep_watchdog",
+        60,
+        "Completes chunked sweeps on which no chunk has finished for SWEEP_STALL_DEADLINE.",
+    ),
 )
 
 

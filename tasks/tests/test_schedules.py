@@ -27,6 +27,7 @@ DEFAULTS = {
     "reset daily budgets": ("tasks.reset_daily_budgets", 15, IntervalSchedule.MINUTES, 900),
     "reset monthly budgets": ("tasks.reset_monthly_budgets", 15, IntervalSchedule.MINUTES, 900),
     "beat heartbeat": ("tasks.heartbeat", 30, IntervalSchedule.SECONDS, 30),
+    "sweep watchdog": ("tasks.sweep_watchdog", 1, IntervalSchedule.MINUTES, 60),
 }
 
 
