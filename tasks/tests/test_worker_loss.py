@@ -130,8 +130,12 @@ def test_a_chunk_whose_pool_process_is_killed_is_run_again_at_once(stack: Stack)
     try:
         stack.start_worker()
         run = _caught_mid_run(stack)
-        active = stack.sender.control.inspect([stack.hostname], timeout=5).active() or {}
-        chunk = next(task for task in active[stack.hostname] if task["name"] == "tasks.sweep_chunk")
+
+        def running_chunks() -> list[Any]:
+            active = stack.sender.control.inspect([stack.hostname], timeout=2).active() or {}
+            return [task for task in active.get(stack.hostname, []) if task["name"] == "tasks.sweep_chunk"]
+
+        chunk = wait_for(running_chunks, timeout=30, what="the worker to list its chunks", stack=stack)[0]
 
         # when: the process running one of them is SIGKILLed
         os.kill(chunk["worker_pid"], signal.SIGKILL)
