@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
+import pytest
 from django.db import connection
 
 
@@ -14,3 +18,15 @@ def database_url() -> str:
     if db["PASSWORD"]:
         auth += ":" + quote(db["PASSWORD"])
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, logs: Callable[[], str]) -> Any:
+    """Poll ``condition`` until it returns something true (returned) or fail after ``timeout``
+    seconds with the processes' ``logs()``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}{logs()}")

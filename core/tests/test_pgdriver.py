@@ -104,21 +104,18 @@ def test_a_process_started_with_db_driver_connects_with_that_driver(driver: str)
 # --- The same answers on both drivers ---------------------------------------------------------
 
 
-ROUND_TRIP = (
-    "SELECT %s::bigint[], %s::bigint[], %s::text[], %s::numeric[], %s::date[], "
-    "%s::numeric, %s::date, %s::timestamptz, %s::text, cardinality(%s::bigint[])"
-)
-VALUES: list[Any] = [
-    [3, 1, 10**12],
-    [],
-    ["a,b", None, 'quote"d', "{brace}"],
-    [Decimal("1.50"), Decimal("-0.01")],
-    [dt.date(2026, 2, 28)],
-    Decimal("12345678.90"),
-    dt.date(2026, 11, 30),
-    dt.datetime(2026, 11, 30, 18, 31, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
-    "it's",
-    [],
+EVENING_IN_KOLKATA = dt.datetime(2026, 11, 30, 18, 31, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
+ROUND_TRIP: list[tuple[str, Any, Any]] = [  # (expression, parameter, what comes back)
+    ("%s::bigint[]", [3, 1, 10**12], [3, 1, 10**12]),
+    ("%s::bigint[]", [], []),
+    ("%s::text[]", ["a,b", None, 'quote"d', "{brace}"], ["a,b", None, 'quote"d', "{brace}"]),
+    ("%s::numeric[]", [Decimal("1.50"), Decimal("-0.01")], [Decimal("1.50"), Decimal("-0.01")]),
+    ("%s::date[]", [dt.date(2026, 2, 28)], [dt.date(2026, 2, 28)]),
+    ("%s::numeric", Decimal("12345678.90"), Decimal("12345678.90")),
+    ("%s::date", dt.date(2026, 11, 30), dt.date(2026, 11, 30)),
+    ("%s::timestamptz", EVENING_IN_KOLKATA, dt.datetime(2026, 11, 30, 13, 1, tzinfo=dt.UTC)),
+    ("%s::text", "it's", "it's"),
+    ("cardinality(%s::bigint[])", [], 0),
 ]
 
 
@@ -126,23 +123,13 @@ VALUES: list[Any] = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "plain"])
 def test_parameters_and_types_round_trip(prepare: bool) -> None:
+    sql = "SELECT " + ", ".join(expression for expression, _, _ in ROUND_TRIP)
     with override_settings(DB_PREPARED_STATEMENTS=prepare), connection.cursor() as cursor:
-        prepared.execute(cursor, ROUND_TRIP, VALUES)
+        prepared.execute(cursor, sql, [parameter for _, parameter, _ in ROUND_TRIP])
         row = cursor.fetchone()
 
     assert row is not None
-    assert list(row) == [
-        [3, 1, 10**12],
-        [],
-        ["a,b", None, 'quote"d', "{brace}"],
-        [Decimal("1.50"), Decimal("-0.01")],
-        [dt.date(2026, 2, 28)],
-        Decimal("12345678.90"),
-        dt.date(2026, 11, 30),
-        dt.datetime(2026, 11, 30, 13, 1, tzinfo=dt.UTC),
-        "it's",
-        0,
-    ]
+    assert list(row) == [answer for _, _, answer in ROUND_TRIP]
     assert row[7].utcoffset() == dt.timedelta(0)
 
 

@@ -37,6 +37,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 
 from api.groups import INTEGRATION, sync_groups
+from core.tests import servers
 from core.tests.factories import make_campaign
 from core.tests.servers import database_url
 from spending.models import Spend
@@ -183,13 +184,7 @@ class Stack:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{stack.logs_tail()}")
+    return servers.wait_for(condition, timeout=timeout, what=what, logs=stack.logs_tail)
 
 
 @pytest.fixture

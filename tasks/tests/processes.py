@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from django.conf import settings
 from kombu import Connection
 
 from conftest import IN_CI
+from core.tests import servers
 from core.tests.servers import database_url
 
 BROKER_URL = (
@@ -95,22 +95,14 @@ def kill_all(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    logs = (
-        ""
-        if stack is None
-        else "".join(
+def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack) -> Any:
+    def logs() -> str:
+        return "".join(
             f"\n{path.stem} log:\n{path.read_text(errors='replace')[-4000:]}"
             for path in sorted(stack.logs.glob("*.log"))
         )
-    )
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{logs}")
+
+    return servers.wait_for(condition, timeout=timeout, what=what, logs=logs)
 
 
 def _forget_queue(queue: str) -> None:
