@@ -79,14 +79,14 @@ def render(figures: list[dict[str, Any]], meta: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     url = bench_url(args.database)
-    recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "budget_system.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     import django
 
-    django.setup()
+    django.setup()  # before any connection: the settings choose the driver (DB_DRIVER)
+    recreate_database(url)
     from django.core.management import call_command
 
     from bench import measures

@@ -74,7 +74,11 @@ def check_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 def in_use() -> str:
-    """The driver that Django's PostgreSQL backend loaded."""
+    """The driver that Django's PostgreSQL backend loaded (the settings are loaded first, so
+    that they choose it when nothing has imported the backend yet)."""
+    from django.conf import settings
+
+    getattr(settings, "DB_DRIVER", None)
     from django.db.backends.postgresql.psycopg_any import is_psycopg3  # the _BACKEND module
 
     return PSYCOPG3 if is_psycopg3 else PSYCOPG2
