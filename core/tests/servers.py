@@ -20,9 +20,10 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, logs: Callable[[], str]) -> Any:
-    """Poll ``condition`` until it returns something true (returned) or fail after ``timeout``
-    seconds with the processes' ``logs()``."""
+def wait_until(
+    condition: Callable[[], Any], *, timeout: float, what: str, logs: Callable[[], str] = str
+) -> Any:
+    """Poll ``condition`` until it is truthy (returned) or fail the test after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

@@ -37,9 +37,8 @@ from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 
 from api.groups import INTEGRATION, sync_groups
-from core.tests import servers
 from core.tests.factories import make_campaign
-from core.tests.servers import database_url
+from core.tests.servers import database_url, wait_until
 from spending.models import Spend
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -184,7 +183,7 @@ class Stack:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack) -> Any:
-    return servers.wait_for(condition, timeout=timeout, what=what, logs=stack.logs_tail)
+    return wait_until(condition, timeout=timeout, what=what, logs=stack.logs_tail)
 
 
 @pytest.fixture

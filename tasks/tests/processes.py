@@ -26,8 +26,7 @@ from django.conf import settings
 from kombu import Connection
 
 from conftest import IN_CI
-from core.tests import servers
-from core.tests.servers import database_url
+from core.tests.servers import database_url, wait_until
 
 BROKER_URL = (
     os.environ.get("CELERY_BROKER_URL", "").strip()
@@ -102,7 +101,7 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: 
             for path in sorted(stack.logs.glob("*.log"))
         )
 
-    return servers.wait_for(condition, timeout=timeout, what=what, logs=logs)
+    return wait_until(condition, timeout=timeout, what=what, logs=logs)
 
 
 def _forget_queue(queue: str) -> None:
