@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from core import pgdriver
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -96,6 +98,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The PostgreSQL driver: psycopg2 (default) or psycopg (psycopg 3). Both are installed and
+# pass the whole suite (CI runs it on each); Django would load psycopg 3 whenever it can be
+# imported, so `select` makes the other driver unimportable in this process. psycopg2 is the
+# default because the measured figures (README "Performance") were taken with it; psycopg 3
+# is there for packages that need it. core/pgdriver.py holds every difference between them.
+DB_DRIVER = pgdriver.select(os.environ.get("DB_DRIVER", "").strip() or pgdriver.PSYCOPG2)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short OLTP statements: parallel workers cost more to start than they save (the sweep's
     # totals statement runs twice as fast without them). Raise it for ad-hoc analytics.
@@ -162,6 +170,27 @@ LOGGING = {
 # (one machine only; it is what `make run` uses on a laptop with nothing but Python).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://"
 CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", "").strip() or BASE_DIR / ".run" / "broker")
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+# The longest a retried task waits for its next attempt (the cap of every exponential backoff
+# in tasks/tasks.py; Celery's default cap too).
+TASK_RETRY_BACKOFF_MAX = 600
+# How the limits fit together (README "Automation"), with T the hard time limit (defaults in
+# brackets):
+# - A worker holds a message unacknowledged until its retry countdown is due (at most
+#   TASK_RETRY_BACKOFF_MAX) and then while the task runs (at most T): 900 s at most.
+# - Redis gives an unacknowledged message to another worker after the visibility timeout
+#   (Redis' default: one hour). One minute over that bound [960 s], it never hands out a task
+#   that a live worker still holds, and a dead worker's messages come back within 16 minutes.
+# - A sweep chunk not started SWEEP_CHUNK_EXPIRES after dispatch is dropped: the visibility
+#   timeout plus one run [1260 s], so that a chunk Redis gives back is still run. (The old
+#   600 s expiry dropped every chunk that came back after Redis' hour.)
+# - The watchdog (tasks/chunks.py) does not wait for Redis: it completes a run on which no
+#   chunk has finished for SWEEP_STALL_DEADLINE, T plus one minute [360 s], so that a chunk
+#   still running within its time limit is not run a second time.
+BROKER_VISIBILITY_TIMEOUT = TASK_RETRY_BACKOFF_MAX + CELERY_TASK_TIME_LIMIT + 60
+SWEEP_CHUNK_EXPIRES = BROKER_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT
+SWEEP_STALL_DEADLINE = env_int("SWEEP_STALL_DEADLINE", CELERY_TASK_TIME_LIMIT + 60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
@@ -170,7 +199,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
-    else {}
+    else {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Results are optional: jobs record their outcome in the database and the log.
@@ -182,8 +211,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"  # Beat's clock; brands' days are computed in their own zones
 CELERY_ENABLE_UTC = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "").strip() or "celery"
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 1000)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
