@@ -44,15 +44,19 @@ class Conflict(exceptions.APIException):
         self.field = field
 
 
+def _field_name(name: str) -> str:
+    return NON_FIELD if name == NON_FIELD_ERRORS else name
+
+
 def django_errors(error: DjangoValidationError) -> dict[str, Any]:
     """A Django ``ValidationError`` as ``{field: [messages]}``."""
     if isinstance(error, NestedValidationError):
-        return dict(error.detail)
-    if hasattr(error, "error_dict"):
         return {
-            (NON_FIELD if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
+            field: [{_field_name(name): messages for name, messages in item.items()} for item in items]
+            for field, items in error.detail.items()
         }
+    if hasattr(error, "error_dict"):
+        return {_field_name(field): messages for field, messages in error.message_dict.items()}
     return {NON_FIELD: error.messages}
 
 

@@ -1,4 +1,8 @@
-"""``/api/``: v1 resources under ``/api/v1/``, the OpenAPI schema and its two viewers."""
+"""``/api/``: v1 resources under ``/api/v1/``, the OpenAPI schema and its two viewers.
+
+A new resource is one ``router.register`` line: the v1 index (``GET /api/v1/``) lists
+every registered resource by itself.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from .views import BrandViewSet, CampaignViewSet, HealthView, PingView, ScheduleViewSet, SpendViewSet
+from .views import (
+    ApiRootView,
+    BrandViewSet,
+    CampaignViewSet,
+    HealthView,
+    PingView,
+    ScheduleViewSet,
+    SpendViewSet,
+)
 
 router = SimpleRouter()
 router.register("brands", BrandViewSet, basename="brand")
@@ -15,6 +27,13 @@ router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("spends", SpendViewSet, basename="spend")
 
 v1 = [
+    path(
+        "",
+        ApiRootView.as_view(
+            resources={prefix: f"v1:{basename}-list" for prefix, _, basename in router.registry}
+        ),
+        name="root",
+    ),
     path("health/", HealthView.as_view(), name="health"),
     path("ping/", PingView.as_view(), name="ping"),
     *router.urls,

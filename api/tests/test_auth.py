@@ -52,6 +52,7 @@ ROUTES = [
     ("get", "/api/v1/spends/{spend}/"),
     ("post", "/api/v1/spends/bulk/"),
     ("get", "/api/v1/ping/"),
+    ("get", "/api/v1/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 
