@@ -29,9 +29,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ConflictError, DomainError, NestedValidationError
 
+from .middleware import RETRY_AFTER_SECONDS, is_database_unavailable
+
 logger = logging.getLogger("budget.api")
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database connection was lost or refused: 503, retry after ``wait`` seconds."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; retry later."
+    default_code = "service_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 class Conflict(exceptions.APIException):
@@ -78,6 +89,9 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.PermissionDenied()
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound(str(exc) or None)
+    if is_database_unavailable(exc):
+        logger.error("database unavailable, answered 503: %s", exc)
+        return DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         logger.info("integrity error answered with 409: %s", exc)
         return Conflict("The request conflicts with a concurrent change; retry it.", code="integrity")
