@@ -31,34 +31,55 @@ from spending.models import SOURCE_MAX_LENGTH, Spend
 _ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
-class BooleanParameter(forms.Field):
+class Parameter(forms.Field):
+    """A query parameter: absent means no filter; present but empty is an error (the
+    schema's type has no empty value)."""
+
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("This parameter may not be empty.", code="blank")
+        return super().clean(value)
+
+
+class BooleanParameter(Parameter):
     """``true`` or ``false``; anything else is an error (not "no filter")."""
 
     def to_python(self, value: Any) -> bool | None:
-        if value in (None, ""):
+        if value is None:
             return None
         if value in ("true", "false"):
             return bool(value == "true")
         raise forms.ValidationError("Enter true or false.", code="invalid")
 
 
-class IdParameter(forms.Field):
+class IdParameter(Parameter):
     def to_python(self, value: Any) -> int | None:
-        if value in (None, ""):
+        if value is None:
             return None
         if not isinstance(value, str) or not _ID.fullmatch(value) or int(value) > ID_MAX:
             raise forms.ValidationError("Enter an id: a whole number from 1.", code="invalid")
         return int(value)
 
 
-class DateParameter(forms.Field):
+class DateParameter(Parameter):
     def to_python(self, value: Any) -> dt.date | None:
-        if value in (None, ""):
+        if value is None:
             return None
         try:
             return parse_date(value)
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class ChoiceParameter(forms.ChoiceField):
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("This parameter may not be empty.", code="blank")
+        return super().clean(value)
+
+
+class ChoiceFilter(filters.ChoiceFilter):  # type: ignore[misc]
+    field_class = ChoiceParameter
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -123,9 +144,9 @@ class BrandFilter(NameSearchFilter):
 
 class CampaignFilter(NameSearchFilter):
     brand = IdFilter(field_name="brand_id", label="Brand id")
-    status = filters.ChoiceFilter(choices=Status.choices)
+    status = ChoiceFilter(choices=Status.choices)
     is_active = BooleanFilter()
-    pause_reason = filters.ChoiceFilter(choices=PauseReason.choices)
+    pause_reason = ChoiceFilter(choices=PauseReason.choices)
     ordering = ordering("id", "name", "brand", "status", "created_at", "updated_at")
 
     class Meta:
