@@ -24,6 +24,8 @@ from rest_framework.response import Response
 from core.actors import Actor
 from core.timeutils import now
 
+from .exceptions import NON_FIELD
+from .fields import UNKNOWN_FIELD
 from .idempotency import idempotent
 
 
@@ -38,6 +40,16 @@ def parse(
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def no_body(request: Request) -> None:
+    """An action that takes no input refuses a body that carries some (never ignored)."""
+    data = request.data
+    if isinstance(data, dict):
+        if data:
+            raise serializers.ValidationError({str(key): [UNKNOWN_FIELD] for key in data})
+    elif data not in (None, "", []):
+        raise serializers.ValidationError({NON_FIELD: ["This action takes no request body."]})
 
 
 class ApiViewSet(viewsets.GenericViewSet[Any]):

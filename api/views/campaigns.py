@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples
-from api.base import ManagedViewSet, parse, request_actor
+from api.base import ManagedViewSet, no_body, parse, request_actor
 from api.filters import CampaignFilter
 from api.serializers import (
     CampaignCreateSerializer,
@@ -110,6 +110,7 @@ class CampaignViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     def activate(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
+        no_body(request)
         return self.render(campaign_activate(campaign_id=campaign.pk, actor=request_actor(request)))
 
     @extend_schema(
@@ -121,6 +122,7 @@ class CampaignViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     def pause(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
+        no_body(request)
         return self.render(campaign_pause(campaign_id=campaign.pk, actor=request_actor(request)))
 
     @extend_schema(
