@@ -18,12 +18,11 @@ from api.serializers import ApiRootSerializer, HealthSerializer, PingSerializer
 
 
 class ApiRootView(APIView):
-    """``GET /api/v1/``: every resource of v1 with the URL of its list (authenticated).
-
-    ``api.urls`` passes ``resources`` ({name: URL name}) from its router, so a resource
-    registered there is listed here without touching this view."""
+    """``GET /api/v1/``: every resource of v1 with the URL of its list (authenticated)."""
 
     permission_classes = [IsAuthenticated]
+    # {name: URL name}, passed by ``api.urls`` from its router: a resource registered there
+    # is listed here without touching this view.
     resources: ClassVar[dict[str, str]] = {}
 
     @extend_schema(
