@@ -233,10 +233,10 @@ INSTALLED_APPS += [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files (offline, pinned)
     "api",
 ]
-# Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503), right after
-# the request id so that its log lines carry it.
+# Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
+# request id (so that its log lines carry it) and the security middleware.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("core.middleware.RequestIdMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
 )
 
 # Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.
