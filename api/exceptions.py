@@ -9,7 +9,9 @@
 Service errors are mapped here, so views never catch: Django ``ValidationError`` -> 400
 with its field names, ``NestedValidationError`` -> its ``detail``, ``ConflictError`` -> 409,
 ``Model.DoesNotExist`` -> 404. Database errors a client could provoke with a racing request
-(a unique name taken meanwhile) or an out-of-range number answer 409 and 400, never 500.
+(a unique name taken meanwhile) or an out-of-range number answer 409 and 400, never 500; a
+lost or refused database connection answers 503 with ``Retry-After`` (``api.middleware``
+does the same for errors outside DRF's views).
 """
 
 from __future__ import annotations
