@@ -89,6 +89,7 @@ class AuthFailureLimit:
     """Failed authentications per client address (see the module docstring)."""
 
     DETAIL = "Too many failed authentication attempts from this address; retry later."
+    MAX_REMEMBERED = 10_000  # blocked addresses kept in memory before the expired ones are dropped
 
     def __init__(self) -> None:
         self._blocked: dict[str, float] = {}  # address -> monotonic end of its block, this process
@@ -110,8 +111,11 @@ class AuthFailureLimit:
         limit, duration = parse_rate(settings.API_AUTH_FAILURE_RATE)
         count, left = window_hit(f"auth-failures:{address}", duration)
         if count > limit:
+            now = time.monotonic()
             with self._lock:
-                self._blocked[address] = time.monotonic() + left
+                if len(self._blocked) >= self.MAX_REMEMBERED:
+                    self._blocked = {key: until for key, until in self._blocked.items() if until > now}
+                self._blocked[address] = now + left
             raise exceptions.Throttled(wait=math.ceil(left), detail=self.DETAIL)
 
     def reset(self) -> None:
