@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "spending",
     "tasks",
     "django_celery_beat",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: refuses a locked-out admin login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "budget_system.urls"
@@ -117,6 +120,21 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # connection (core/prepared.py). Turn off behind a pooler in transaction mode (PgBouncer),
 # which may hand each transaction a different server session.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
+
+# --- Admin login lockout (django-axes) ---------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
+# locked out for ADMIN_LOCKOUT_MINUTES (429); `manage.py axes_reset_username <user>` (or
+# `axes_reset`) unlocks at once. Attempts are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("ADMIN_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = None
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -239,13 +257,24 @@ INSTALLED_APPS += [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files (offline, pinned)
     "api",
 ]
+# Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
+# request id (so that its log lines carry it) and the security middleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
+)
 
 # Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.
 API_THROTTLE_READ_RATE = os.environ.get("API_THROTTLE_READ_RATE", "1200/minute")
 API_THROTTLE_WRITE_RATE = os.environ.get("API_THROTTLE_WRITE_RATE", "600/minute")
 API_MAX_PAGE_SIZE = 500
+# Failed token authentications per client address before it gets 429 for the window.
+API_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_RATE", "20/minute")
+# Throttle counters (core.hitcounters): Redis when the default cache is Redis (production),
+# otherwise this SQLite file, shared by every process of the machine (make run).
+COUNTER_FILE = Path(os.environ.get("COUNTER_FILE", "").strip() or BASE_DIR / ".run" / "counters.sqlite3")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -270,6 +299,8 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front whose X-Forwarded-For is trusted for the client address (0: REMOTE_ADDR).
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -285,6 +316,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "campaigns.rules.Status",
         "PauseReasonEnum": "campaigns.rules.PauseReason",
