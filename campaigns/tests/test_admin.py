@@ -22,7 +22,7 @@ from ops.tests.helpers import (
 )
 from spending.services import SpendInput, spend_record, spend_record_many
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:campaigns_campaign_changelist")
 EVENTS = reverse("admin:campaigns_campaignevent_changelist")
 LIST_QUERIES = 8

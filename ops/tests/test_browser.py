@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture

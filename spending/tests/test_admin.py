@@ -23,7 +23,7 @@ from ops.tests.helpers import (
 from spending.models import Spend
 from spending.services import spend_record
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:spending_spend_changelist")
 ADD = reverse("admin:spending_spend_add")
 LIST_QUERIES = 10
