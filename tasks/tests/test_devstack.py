@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,8 +35,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_make_run_starts_web_worker_and_beat_on_the_embedded_broker(tmp_path: Path) -> None:
-    port = 18200 + os.getpid() % 100
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CELERY_")}
     env.update(
         {
@@ -43,6 +50,7 @@ def test_make_run_starts_web_worker_and_beat_on_the_embedded_broker(tmp_path: Pa
             "CELERY_BROKER_DIR": str(tmp_path / "broker"),
             "PORT": str(port),
             "HOST": "127.0.0.1",
+            "ADMIN_CREDENTIALS": str(tmp_path / "admin.json"),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -84,6 +92,16 @@ def test_make_run_starts_web_worker_and_beat_on_the_embedded_broker(tmp_path: Pa
         assert set(children) == {"web", "worker", "beat"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=10) as response:
             assert response.status == 200
+        # once up, it says where to go and how to log in (the password bootstrap_admin made)
+        deadline = time.monotonic() + 30
+        while not any("devstack| log in as admin with password" in line for line in lines):
+            assert time.monotonic() < deadline, "\n".join(lines[-40:])
+            time.sleep(0.5)
+        text = "\n".join(lines)
+        assert text.index("devstack| ready:") > text.index("worker  |")
+        password = re.search(r"devstack\| log in as admin with password (\S+)", text)
+        assert password
+        assert password.group(1) in text[: text.index("devstack| started web")]  # created by `make demo`
 
         # Ctrl-C stops all three together
         os.killpg(process.pid, signal.SIGINT)
@@ -96,3 +114,37 @@ def test_make_run_starts_web_worker_and_beat_on_the_embedded_broker(tmp_path: Pa
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def test_make_run_on_a_busy_port_says_so_in_one_line_before_anything_starts(tmp_path: Path) -> None:
+    """Acceptance: `make run PORT=<busy>` exits non-zero within 5 s with a one-line message."""
+    venv = tmp_path / "venv"  # never created: the port is checked before the install
+    database = tmp_path / "db.sqlite3"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CELERY_")}
+    env.update({"DATABASE_URL": f"sqlite:///{database}", "CELERY_BROKER_DIR": str(tmp_path / "broker")})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        result = subprocess.run(
+            ["make", "--no-print-directory", "run", f"PORT={port}", f"VENV={venv}"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=5,  # the acceptance bound (it takes a fraction of a second)
+            check=False,
+        )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    # one line of ours; make adds its own "make: *** [Makefile:N: run] Error 2" after it
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"make run: port {port} on 127.0.0.1 is not free (Address already in use); "
+        f"stop what uses it or choose another: make run PORT={port + 1}"
+    )
+    assert [line for line in lines[1:] if not line.startswith("make: *** [")] == []
+    assert not venv.exists()
+    assert not database.exists()
