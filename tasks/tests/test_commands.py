@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from brands.models import Brand
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
@@ -174,15 +173,3 @@ def test_budget_status_prints_a_table_and_changes_nothing() -> None:
     assert spent[1:4] == ["active", "no", "campaign_daily_budget"]
     assert spent[4:7] == ["10.00", "10.00", "0.00"]
     assert _state() == before
-
-
-def test_seed_demo_data_creates_brands_campaigns_and_spend() -> None:
-    out = StringIO()
-    call_command("seed_demo_data", brands=2, campaigns=3, days=2, stdout=out)
-
-    assert "Created 2 brands, 6 campaigns, 12 spends" in out.getvalue()
-    assert Brand.objects.count() == 2
-    assert Campaign.objects.count() == 6
-    assert Spend.objects.count() == 12
-    call_command("seed_demo_data", if_empty=True, stdout=out)
-    assert Brand.objects.count() == 2
