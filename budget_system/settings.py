@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ops.apps.OpsAdminConfig",  # django.contrib.admin, with ops.sites.OpsAdminSite as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tasks",
     "ops",
     "django_celery_beat",
+    "import_export",  # the admin lists' CSV/XLSX export (export only: ops.exports)
 ]
 
 MIDDLEWARE = [

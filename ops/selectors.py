@@ -35,7 +35,8 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from core.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS, ZERO
 from core.timeutils import local_date, month_start, now
-from spending.models import BrandDailySpend, CampaignDailySpend
+from scheduling.models import DaypartingSchedule
+from spending.models import BrandDailySpend, CampaignDailySpend, Spend
 
 _M = TypeVar("_M", bound=Model)
 TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
@@ -238,3 +239,33 @@ def brand_spend_history(brand: Brand, moment: dt.datetime, days: int = 30) -> li
     return [
         ChartDay(day, amounts.get(day, ZERO)) for day in (first + dt.timedelta(days=n) for n in range(days))
     ]
+
+
+# --- Labels and totals of the admin lists ------------------------------------------------
+
+
+def schedule_names(ids: Iterable[int]) -> dict[int, str]:
+    """Schedule names by id (one query; none without ids): the audit trail names schedules."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(DaypartingSchedule.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+@dataclass(frozen=True, slots=True)
+class SpendTotal:
+    currency: str
+    spends: int
+    amount: Decimal
+
+
+def spend_totals(queryset: QuerySet[Spend]) -> list[SpendTotal]:
+    """The spends of ``queryset`` (a filtered list) added up per currency (one query)."""
+    rows = (
+        queryset.order_by()
+        .values("brand__currency")
+        .annotate(spends=Count("pk"), amount=Sum("amount"))
+        .order_by("brand__currency")
+        .values_list("brand__currency", "spends", "amount")
+    )
+    return [SpendTotal(currency, spends, amount or ZERO) for currency, spends, amount in rows]

@@ -85,7 +85,7 @@ def test_manual_spend_crossing_the_daily_budget_pauses_visibly(admin_client: Cli
     )
 
     text = response.content.decode()
-    assert "Campaign Launch is not serving: Campaign daily budget exhausted." in text
+    assert f"Campaign {campaign.brand.name} / Launch is not serving: Campaign daily budget exhausted." in text
     spend = Spend.objects.get(description="invoice fix")
     assert (spend.amount, spend.date, spend.brand_id) == (
         Decimal("5.00"),
