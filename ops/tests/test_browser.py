@@ -21,7 +21,7 @@ from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import Status
 from core.tests.factories import make_brand, make_campaign
 from core.timeutils import local_date
-from ops.tests.browser import CHROMIUM_ARGS, SCREENSHOTS
+from ops.tests.browser import CHROMIUM_ARGS, PASSWORD, SCREENSHOTS, USERNAME, log_in
 from spending.services import SpendInput, spend_record_many
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -31,7 +31,7 @@ def test_ops_console_in_a_browser(live_server: LiveServer, chromium: Path) -> No
     from playwright.sync_api import expect, sync_playwright
 
     # given
-    get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-test-password")
+    get_user_model().objects.create_superuser(USERNAME, "ops@example.com", PASSWORD)
     over = make_brand(name="Overspent Brand", daily_budget=Decimal("100.00"), timezone="Europe/Paris")
     healthy = make_brand(name="Healthy Brand", daily_budget=Decimal("1000.00"))
     spender = make_campaign(brand=over, name="Big spender")
@@ -52,10 +52,7 @@ def test_ops_console_in_a_browser(live_server: LiveServer, chromium: Path) -> No
         page.set_default_timeout(15_000)
 
         # log in
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "ops")
-        page.fill("#id_password", "a-long-test-password")
-        page.click("input[type=submit]")
+        log_in(page, f"{live_server.url}/admin/login/?next=/admin/")
         expect(page.locator("#ops-dashboard-link")).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / "01-index.png"), full_page=True)
 
@@ -149,17 +146,14 @@ def test_brand_and_campaign_lists_show_every_column_at_1440x900(
     demo data's widest figures (lakhs of rupees, yen) in them."""
     from playwright.sync_api import sync_playwright
 
-    get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-test-password")
+    get_user_model().objects.create_superuser(USERNAME, "ops@example.com", PASSWORD)
     call_command("seed_demo_data", stdout=StringIO(), stderr=StringIO())
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.set_default_timeout(15_000)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "ops")
-        page.fill("#id_password", "a-long-test-password")
-        page.click("input[type=submit]")
+        log_in(page, f"{live_server.url}/admin/login/?next=/admin/")
         page.wait_for_url(f"{live_server.url}/admin/")
 
         for path, columns in LIST_COLUMNS.items():

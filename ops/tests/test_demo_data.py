@@ -107,27 +107,18 @@ def test_default_demo_data_covers_every_state(caplog: pytest.LogCaptureFixture) 
 @pytest.mark.django_db
 @time_machine.travel(MOMENT, tick=False)
 def test_a_rerun_adds_nothing() -> None:
+    def counts() -> list[int]:
+        models = (Brand, Campaign, Spend, CampaignEvent, DaypartingSchedule)
+        return [model.objects.count() for model in models]
+
     seed(brands=3, campaigns=5, days=3)
-    before = (
-        Brand.objects.count(),
-        Campaign.objects.count(),
-        Spend.objects.count(),
-        CampaignEvent.objects.count(),
-        DaypartingSchedule.objects.count(),
-    )
+    before = counts()
 
     out, _ = seed(brands=3, campaigns=5, days=3)
 
     assert "3 brands (0 new), 15 campaigns (0 new)" in out
     assert re.search(r"\d+ spends \(0 new\)", out)
-    after = (
-        Brand.objects.count(),
-        Campaign.objects.count(),
-        Spend.objects.count(),
-        CampaignEvent.objects.count(),
-        DaypartingSchedule.objects.count(),
-    )
-    assert after == before
+    assert counts() == before
     # a fifth campaign beyond the scenario's four is a plain one
     assert Campaign.objects.filter(brand__name="Acme", name="Campaign 5").exists()
 

@@ -11,28 +11,23 @@ and sees the campaign stopped. Screenshots go to ``artifacts/screenshots/first-h
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from ops.tests.browser import CHROMIUM_ARGS, SCREENSHOTS
+from core.tests.servers import MakeRun, free_port
+from ops.tests.browser import CHROMIUM_ARGS, SCREENSHOTS, log_in
 
 pytestmark = pytest.mark.slow
 
 START_DEADLINE_SECONDS = 300  # install check, migrate, demo data, three processes
-CREDENTIALS = re.compile(r"^devstack\| log in as (\S+) with password (\S+)$")
 
 
 def fresh_clone(source: Path, target: Path) -> None:
@@ -52,12 +47,6 @@ def fresh_clone(source: Path, target: Path) -> None:
             shutil.copy2(origin, target / name)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_make_run_from_a_fresh_clone_gives_a_working_styled_console(tmp_path: Path, chromium: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -67,32 +56,11 @@ def test_make_run_from_a_fresh_clone_gives_a_working_styled_console(tmp_path: Pa
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), "LANG": "C.UTF-8"}
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run", f"PORT={port}", f"VENV={sys.prefix}"],
-        cwd=clone,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # like a terminal's foreground process group
-    )
-    lines: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for raw in iter(process.stdout.readline, b""):
-            lines.append(raw.decode(errors="replace").rstrip())
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
+    with MakeRun(clone, [f"PORT={port}", f"VENV={sys.prefix}"], clean) as run:
         # given: the server is up and says how to log in, last
-        deadline = time.monotonic() + START_DEADLINE_SECONDS
-        login = None
-        while login is None and time.monotonic() < deadline and process.poll() is None:
-            login = next((m for m in map(CREDENTIALS.match, list(lines)) if m), None)
-            time.sleep(0.5)
-        assert login, "\n".join(lines[-60:])
+        login = run.wait_for(r"^devstack\| log in as (\S+) with password (\S+)$", START_DEADLINE_SECONDS)
         username, password = login.groups()
+        lines = run.lines
         ready = next(i for i, line in enumerate(lines) if line.startswith("devstack| ready:"))
         assert lines[ready + 1].startswith(f"devstack| ops dashboard {base}/")
         assert lines[ready + 2] == login.group(0)
@@ -105,10 +73,7 @@ def test_make_run_from_a_fresh_clone_gives_a_working_styled_console(tmp_path: Pa
             page.set_default_timeout(20_000)
 
             # "/" leads to the dashboard, through the login
-            page.goto(f"{base}/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", password)
-            page.click("input[type=submit]")
+            log_in(page, f"{base}/", username, password)
             expect(page.locator("#ops-closest")).to_be_visible()
             assert page.url == f"{base}/admin/dashboard/"
 
@@ -168,16 +133,5 @@ def test_make_run_from_a_fresh_clone_gives_a_working_styled_console(tmp_path: Pa
             browser.close()
 
         # Ctrl-C stops everything
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-        reader.join(timeout=5)
-        assert "devstack| stopped" in lines
-    finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        for line in lines:
-            started = re.match(r"devstack\| started \w+ pid=(\d+)", line)
-            if started:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(int(started.group(1)), signal.SIGKILL)
-        process.wait(timeout=10)
+        run.stop()
+        assert "devstack| stopped" in run.lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,30 @@ def status_rows(brand_ids: list[int] | None, moment: dt.datetime) -> list[BrandR
 
 # --- Formats ------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One brand (``campaign`` None: its figures, "serving/total") or one of its campaigns."""
+
+    brand: Brand
+    campaign: Campaign | None
+    status: str
+    serving: str
+    reason: str
+    figures: BudgetStatus
+
+
+def lines_of(rows: list[BrandRow]) -> Iterator[Line]:
+    for row in rows:
+        brand = row.brand
+        status = "active" if brand.is_active else "inactive"
+        yield Line(brand, None, status, f"{row.serving}/{len(row.campaigns)}", "", row.figures)
+        for item in row.campaigns:
+            campaign = item.campaign
+            serving = "yes" if campaign.is_active else "no"
+            yield Line(brand, campaign, campaign.status, serving, campaign.pause_reason, item.status.budget)
+
+
 COLUMNS = (
     ("BRAND / CAMPAIGN", 40),
     ("STATUS", 9),
@@ -89,18 +114,7 @@ COLUMNS = (
 LEFT_ALIGNED = {0, 1, 2, 3, len(COLUMNS) - 1}
 
 
-def _cells(figures: BudgetStatus) -> list[str]:
-    return [
-        money(figures.daily_spend),
-        money(figures.daily_budget),
-        money(figures.daily_remaining),
-        money(figures.monthly_spend),
-        money(figures.monthly_budget),
-        money(figures.monthly_remaining),
-    ]
-
-
-def _line(values: list[str]) -> str:
+def _cells(values: list[str]) -> str:
     cells: list[str] = []
     for index, ((_, width), value) in enumerate(zip(COLUMNS, values, strict=True)):
         text = value if len(value) <= width else value[: width - 1] + "~"
@@ -109,36 +123,31 @@ def _line(values: list[str]) -> str:
 
 
 def as_table(rows: list[BrandRow]) -> list[str]:
-    lines = [_line([title for title, _ in COLUMNS])]
-    for row in rows:
-        brand = row.brand
-        lines.append(
-            _line(
+    table = [_cells([title for title, _ in COLUMNS])]
+    for line in lines_of(rows):
+        figures = line.figures
+        if line.campaign is None:
+            name, reason = f"{line.brand.name} ({line.brand.timezone})", ""
+        else:
+            name, reason = f"  {line.campaign.name}", line.reason or "-"
+        table.append(
+            _cells(
                 [
-                    f"{brand.name} ({brand.timezone})",
-                    "active" if brand.is_active else "inactive",
-                    f"{row.serving}/{len(row.campaigns)}",
-                    "",
-                    *_cells(row.figures),
-                    brand.currency,
+                    name,
+                    line.status,
+                    line.serving,
+                    reason,
+                    money(figures.daily_spend),
+                    money(figures.daily_budget),
+                    money(figures.daily_remaining),
+                    money(figures.monthly_spend),
+                    money(figures.monthly_budget),
+                    money(figures.monthly_remaining),
+                    line.brand.currency,
                 ]
             )
         )
-        for item in row.campaigns:
-            campaign = item.campaign
-            lines.append(
-                _line(
-                    [
-                        f"  {campaign.name}",
-                        campaign.status,
-                        "yes" if campaign.is_active else "no",
-                        campaign.pause_reason or "-",
-                        *_cells(item.status.budget),
-                        brand.currency,
-                    ]
-                )
-            )
-    return lines
+    return table
 
 
 CSV_HEADER = [
@@ -162,47 +171,28 @@ def _csv_money(value: Decimal | None) -> str:
     return "" if value is None else money(value)
 
 
-def _csv_figures(figures: BudgetStatus) -> list[str]:
-    return [
-        figures.date.isoformat(),
-        _csv_money(figures.daily_spend),
-        _csv_money(figures.daily_budget),
-        _csv_money(figures.daily_remaining),
-        _csv_money(figures.monthly_spend),
-        _csv_money(figures.monthly_budget),
-        _csv_money(figures.monthly_remaining),
-    ]
-
-
 def as_csv_rows(rows: list[BrandRow]) -> list[list[str]]:
     """One row per brand (``campaign`` empty, ``serving`` as "n/m"), then one per campaign."""
     table = [CSV_HEADER]
-    for row in rows:
-        brand = row.brand
+    for line in lines_of(rows):
+        figures = line.figures
         table.append(
             [
-                brand.name,
-                "",
-                "active" if brand.is_active else "inactive",
-                f"{row.serving}/{len(row.campaigns)}",
-                "",
-                brand.currency,
-                *_csv_figures(row.figures),
+                line.brand.name,
+                line.campaign.name if line.campaign else "",
+                line.status,
+                line.serving,
+                line.reason,
+                line.brand.currency,
+                figures.date.isoformat(),
+                _csv_money(figures.daily_spend),
+                _csv_money(figures.daily_budget),
+                _csv_money(figures.daily_remaining),
+                _csv_money(figures.monthly_spend),
+                _csv_money(figures.monthly_budget),
+                _csv_money(figures.monthly_remaining),
             ]
         )
-        for item in row.campaigns:
-            campaign = item.campaign
-            table.append(
-                [
-                    brand.name,
-                    campaign.name,
-                    campaign.status,
-                    "yes" if campaign.is_active else "no",
-                    campaign.pause_reason,
-                    brand.currency,
-                    *_csv_figures(item.status.budget),
-                ]
-            )
     return table
 
 
