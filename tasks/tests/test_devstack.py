@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -98,3 +99,24 @@ def test_make_run_on_a_busy_port_says_so_in_one_line_before_anything_starts(tmp_
     assert [line for line in lines[1:] if not line.startswith("make: *** [")] == []
     assert not venv.exists()
     assert not database.exists()
+
+
+def test_make_manage_runs_any_command_in_the_virtualenv(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "manage",
+            "ARGS=check",
+            f"VENV={sys.prefix}",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,  # a hang guard
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified" in result.stdout
