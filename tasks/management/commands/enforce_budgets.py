@@ -3,9 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tasks.management.jobcommand import JobCommand
-from tasks.services import ENFORCE_BUDGETS, sweep_run_inline
-from tasks.summary import JobSummary
+from tasks.management.jobcommand import JobCommand, JobRun, sweep_run
+from tasks.services import ENFORCE_BUDGETS
 
 
 class Command(JobCommand):
@@ -13,5 +12,5 @@ class Command(JobCommand):
 
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
-    ) -> list[JobSummary]:
-        return [sweep_run_inline(job=ENFORCE_BUDGETS, moment=moment, brand_ids=brand_ids, dry_run=dry_run)]
+    ) -> list[JobRun]:
+        return [sweep_run(job=ENFORCE_BUDGETS, moment=moment, brand_ids=brand_ids, dry_run=dry_run)]
