@@ -2,14 +2,13 @@
 and printing the job's JSON summary (the same one its Celery task returns and logs) on
 stdout. With ``--dry-run``, the campaigns that would change are listed on stderr, one line
 each with the reason ("would pause Acme / Black Friday: Campaign daily budget exhausted"),
-for the jobs that know them (the sweeps)."""
+for the jobs that evaluate campaigns (the sweeps and the resets)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -23,16 +22,10 @@ from tasks.services import sweep_range
 from tasks.summary import JobSummary
 
 
-@dataclass(frozen=True, slots=True)
-class JobRun:
-    summary: JobSummary
-    changes: Sequence[ServingChange] = ()  # what changed (or would): known for the sweeps
-
-
-def sweep_run(*, job: str, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool) -> JobRun:
-    """A whole sweep in this process, with its summary and its serving changes."""
+def sweep_run(*, job: str, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool) -> JobSummary:
+    """A whole sweep in this process: its summary, with its serving changes."""
     result = sweep_range(job=job, moment=moment, brand_ids=brand_ids, dry_run=dry_run)
-    return JobRun(JobSummary(job, dry_run=dry_run).add(result), tuple(result.changes))
+    return JobSummary(job, dry_run=dry_run).add(result)
 
 
 def describe_changes(changes: Sequence[ServingChange]) -> list[str]:
@@ -99,7 +92,7 @@ class JobCommand(BaseCommand, ABC):
     @abstractmethod
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
-    ) -> list[JobRun]:
+    ) -> list[JobSummary]:
         """Run the command's job(s) and return what each did."""
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -112,6 +105,6 @@ class JobCommand(BaseCommand, ABC):
         for run in runs:
             if options["dry_run"]:
                 for line in describe_changes(run.changes):
-                    self.stderr.write(f"{run.summary.job}: {line}")
-            run.summary.log()
-            self.stdout.write(run.summary.to_json())
+                    self.stderr.write(f"{run.job}: {line}")
+            run.log()
+            self.stdout.write(run.to_json())

@@ -18,6 +18,7 @@ from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from spending.models import Spend
+from spending.services import spend_record
 from tasks.models import BrandResetMarker
 from tasks.tests.helpers import spent_out_campaign
 
@@ -247,4 +248,24 @@ def test_dry_run_lists_each_campaign_that_would_change_and_why(office_hours_camp
     quiet = StringIO()
     run("enforce_budgets", stderr=quiet)  # a real run prints the summary only
     assert quiet.getvalue() == ""
+    assert not Campaign.objects.get(pk=spent.pk).is_active
+
+
+@time_machine.travel(WEDNESDAY_6PM, tick=False)
+def test_a_reset_dry_run_lists_the_campaigns_a_new_day_would_bring_back() -> None:
+    # given: a campaign stopped yesterday by its daily cap (reconciled, state stored)
+    spent = make_campaign(brand=make_brand(name="Initech"), name="Yesterday", daily_budget=Decimal("5.00"))
+    yesterday = WEDNESDAY_6PM - dt.timedelta(days=1)
+    spend_record(campaign_id=spent.pk, amount="5.00", moment=yesterday)
+    assert not Campaign.objects.get(pk=spent.pk).is_active
+    err = StringIO()
+
+    # when: the daily reset runs as a dry run
+    [summary] = run("reset_budgets", "--daily", dry_run=True, stderr=err)
+
+    # then: it names the campaign it would resume, and changes nothing
+    assert err.getvalue().splitlines() == [
+        "reset_daily_budgets: would resume Initech / Yesterday: every rule passes"
+    ]
+    assert summary["resumed"] == 1
     assert not Campaign.objects.get(pk=spent.pk).is_active

@@ -3,8 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tasks.management.jobcommand import JobCommand, JobRun, sweep_run
+from tasks.management.jobcommand import JobCommand, sweep_run
 from tasks.services import ENFORCE_DAYPARTING
+from tasks.summary import JobSummary
 
 
 class Command(JobCommand):
@@ -12,5 +13,5 @@ class Command(JobCommand):
 
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
-    ) -> list[JobRun]:
+    ) -> list[JobSummary]:
         return [sweep_run(job=ENFORCE_DAYPARTING, moment=moment, brand_ids=brand_ids, dry_run=dry_run)]

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from tasks.management.jobcommand import JobCommand, JobRun
+from tasks.management.jobcommand import JobCommand
 from tasks.services import budgets_reset
+from tasks.summary import JobSummary
 
 
 class Command(JobCommand):
@@ -24,10 +25,9 @@ class Command(JobCommand):
 
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
-    ) -> list[JobRun]:
+    ) -> list[JobSummary]:
         which = options["which"]
         kinds: list[Any] = ["daily", "monthly"] if which == "both" else [which]
         return [
-            JobRun(budgets_reset(kind=kind, moment=moment, brand_ids=brand_ids, dry_run=dry_run))
-            for kind in kinds
+            budgets_reset(kind=kind, moment=moment, brand_ids=brand_ids, dry_run=dry_run) for kind in kinds
         ]

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from tasks.management.jobcommand import JobCommand, JobRun
+from tasks.management.jobcommand import JobCommand
 from tasks.services import spend_sync
 from tasks.spend_sources import get_spend_source
+from tasks.summary import JobSummary
 
 
 class Command(JobCommand):
@@ -19,9 +20,9 @@ class Command(JobCommand):
 
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
-    ) -> list[JobRun]:
+    ) -> list[JobSummary]:
         try:
             source = get_spend_source(options["source"])
         except (ValueError, ImportError) as error:
             raise CommandError(str(error)) from None
-        return [JobRun(spend_sync(moment=moment, brand_ids=brand_ids, dry_run=dry_run, source=source))]
+        return [spend_sync(moment=moment, brand_ids=brand_ids, dry_run=dry_run, source=source)]
