@@ -27,13 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from rest_framework_api_key.crypto import KeyGenerator
 
 from brands.models import Brand
+from campaigns.models import Campaign
 from core.timeutils import now
+from scheduling.models import DaypartingSchedule
 
 from .models import ApiKey, Team, TeamMember
 from .roles import OPS_GROUP, Action, role_allows, roles_allowing
@@ -146,6 +150,13 @@ def brand_ids_out_of_scope(
     return wanted - allowed
 
 
+def _active(principal: Principal) -> bool:
+    """A usable key, or an authenticated active person."""
+    if isinstance(principal, ApiKey):
+        return principal.is_usable_at(now())
+    return bool(getattr(principal, "is_authenticated", False) and getattr(principal, "is_active", False))
+
+
 def teams_in_scope(principal: Principal, action: Action = Action.READ) -> QuerySet[Team]:
     """The teams in which ``principal`` may do ``action``: all for ops staff, the teams whose
     role allows it for a person, the key's own team for a usable key whose role allows it."""
@@ -193,3 +204,125 @@ def api_key_matching(raw: str) -> ApiKey | None:
     if key is None or not _KEY_GENERATOR.verify(raw, key.hashed_key):
         return None
     return key
+
+
+def principal_for_user(user: Any) -> Principal:
+    """Whose scope a stored user stands for: an API key's service account stands for its key
+    (its brand subset, expiry and revocation apply), anyone else for themselves."""
+    key: ApiKey | None = ApiKey.objects.filter(user_id=user.pk).first()
+    return key if key is not None else cast("Principal", user)
+
+
+# --- Schedules: no brand of their own, so scoped by team ----------------------------------
+
+
+def schedules_in_scope(
+    queryset: QuerySet[DaypartingSchedule], principal: Principal, action: Action = Action.READ
+) -> QuerySet[DaypartingSchedule]:
+    """``queryset`` limited to the schedules ``principal`` may ``action`` (one subquery).
+
+    A shared schedule (no team) is read by everyone with the view permission and changed by
+    ops only; a team's schedule is read and changed by that team's members and keys as
+    their role allows. Ops staff and superusers: every schedule.
+    """
+    if sees_everything(principal):
+        return queryset
+    if not _active(principal):
+        return queryset.none()
+    condition = Q(team_id__in=teams_in_scope(principal, action).values("pk"))
+    if action == Action.READ:
+        condition |= Q(team__isnull=True)
+    return queryset.filter(condition)
+
+
+def check_schedule_for_campaign(
+    principal: Principal, *, schedule_id: int, brand_id: int, field: str = "dayparting_schedule"
+) -> None:
+    """A campaign may use a schedule its caller may read that is shared or belongs to a team
+    holding the campaign's brand. Raises ``ValidationError`` on ``field``: one the caller may
+    not read is refused exactly as one that does not exist (one query)."""
+    visible = schedules_in_scope(DaypartingSchedule.objects.filter(pk=schedule_id), principal)
+    holds_brand = TeamBrand.objects.filter(team_id=OuterRef("team_id"), brand_id=brand_id)
+    row = (
+        visible.annotate(fits=ExpressionWrapper(Q(team__isnull=True) | Exists(holds_brand), BooleanField()))
+        .values_list("name", "team__name", "fits")
+        .first()
+    )
+    if row is None:
+        raise ValidationError({field: [f"Schedule {schedule_id} does not exist."]})
+    name, team, fits = row
+    if not fits:
+        raise ValidationError(
+            {
+                field: [
+                    f"Schedule {name!r} belongs to team {team!r}, which does not hold this campaign's "
+                    "brand: use a shared schedule or one of a team that holds the brand."
+                ]
+            }
+        )
+
+
+# --- A new brand or schedule joins a team ---------------------------------------------------
+
+
+def team_for_new_object(
+    principal: Principal, team_id: int | None, *, what: str, subset_keys_refused: bool = False
+) -> Team | None:
+    """The team a brand or schedule created by ``principal`` joins (``team_id`` as asked).
+
+    * Ops staff and superusers: the team asked for, or none (a brand of no team is seen by
+      ops only; a schedule of no team is shared).
+    * An API key: its own team (asking for another answers as for a team that does not exist);
+      with ``subset_keys_refused`` (brands), a key limited to some brands may not create.
+    * A person: a team they manage; they may omit it when they manage exactly one. Asking
+      for a team they do not manage answers as for a team that does not exist.
+
+    Raises ``ValidationError`` on ``team``, or ``PermissionDenied`` for a caller who may
+    create in no team.
+    """
+    unknown = ValidationError({"team": ["No team you manage has this id."]})
+    if sees_everything(principal):
+        if team_id is None:
+            return None
+        team = Team.objects.filter(pk=team_id).first()
+        if team is None:
+            raise ValidationError({"team": ["No such team."]})
+        return team
+    if subset_keys_refused and isinstance(principal, ApiKey) and principal.brands.exists():
+        raise PermissionDenied(f"A key limited to some brands cannot create {what}.")
+    managed = teams_in_scope(principal, Action.CHANGE)
+    if team_id is not None:
+        chosen: Team | None = managed.filter(pk=team_id).first()
+        if chosen is None:
+            raise unknown
+        return chosen
+    candidates = list(managed.order_by("pk")[:2])
+    if not candidates:
+        raise PermissionDenied(f"Only a team's managers create {what}.")
+    if len(candidates) > 1:
+        raise ValidationError({"team": [f"You manage several teams: say which one the new {what} joins."]})
+    return candidates[0]
+
+
+# --- Spend: which of the campaigns a request names the caller may know of and record on --
+
+
+@dataclass(frozen=True, slots=True)
+class SpendScope:
+    visible: frozenset[int] | None  # of the campaigns asked for, those the caller may see (None: all)
+    not_recordable: frozenset[int]  # visible, but the caller's role does not record spend there
+
+
+def spend_scope(principal: Principal, campaign_ids: Iterable[int]) -> SpendScope:
+    """What the caller may do with the campaigns a spend request names: no query for ops,
+    at most two otherwise (the visible campaigns, then the roles on their brands)."""
+    ids = set(campaign_ids)
+    readable = brand_ids_in_scope(principal, Action.READ)
+    if readable is None:
+        return SpendScope(visible=None, not_recordable=frozenset())
+    rows = dict(Campaign.objects.filter(pk__in=ids, brand_id__in=readable).values_list("pk", "brand_id"))
+    refused = brand_ids_out_of_scope(principal, Action.RECORD_SPEND, set(rows.values()))
+    return SpendScope(
+        visible=frozenset(rows),
+        not_recordable=frozenset(pk for pk, brand_id in rows.items() if brand_id in refused),
+    )

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,8 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from brands.models import Brand
+from brands.services import brand_create
 from core.actors import Actor
 from core.timeutils import now
+from scheduling.models import DaypartingSchedule
+from scheduling.services import schedule_create
 
 from .models import ACTOR_LABEL_MAX_LENGTH, ApiKey, Team, TeamMember
 from .roles import KEY_ROLE_GROUPS, MAX_EXPIRY, Role
@@ -100,6 +105,31 @@ def team_update(
         _check_members(member_list)
         _set_members(team, member_list)
     return team
+
+
+# --- Brands and schedules created for a team ---------------------------------------------
+# Who may create in which team is the caller's check (``access.selectors.team_for_new_object``).
+
+
+@transaction.atomic
+def brand_create_in_team(*, team_id: int | None, **fields: Any) -> Brand:
+    """``brands.services.brand_create`` and, in the same transaction, the new brand joins
+    ``team_id`` (``None``: no team; only ops see such a brand)."""
+    brand = brand_create(**fields)
+    if team_id is not None:
+        Team.brands.through.objects.create(team_id=team_id, brand_id=brand.pk)
+    return brand
+
+
+@transaction.atomic
+def schedule_create_in_team(*, team_id: int | None, **fields: Any) -> DaypartingSchedule:
+    """``scheduling.services.schedule_create``, the schedule belonging to ``team_id`` (``None``:
+    shared by every team), in one transaction."""
+    schedule = schedule_create(**fields)
+    if team_id is not None:
+        DaypartingSchedule.objects.filter(pk=schedule.pk).update(team_id=team_id)
+        schedule.team_id = team_id
+    return schedule
 
 
 # --- API keys ---------------------------------------------------------------------------

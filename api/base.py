@@ -6,6 +6,12 @@ InputSerializer``: strict types, unknown fields refused), calls one service, and
 the result; errors the services raise are mapped to HTTP by ``api.exceptions``. A list
 computes the budget status of its whole page in one go (``api.states``), so its number of
 queries does not grow with the number of rows.
+
+Scope (``access.selectors``; API.md, "Teams and scoped access"): every list and every
+object is limited to the brands the caller may see (``scope_field``), so an object out of
+scope is absent: 404 for reads and writes alike, whatever the caller's permissions, since a
+403 would confirm that it exists. An object in scope that the caller's role may read but not
+change answers 403 (``require``).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from __future__ import annotations
 import datetime as dt
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.roles import Action
+from access.selectors import may, principal_of, scoped
 from core.actors import Actor
 from core.timeutils import now
 
@@ -28,6 +36,9 @@ from .exceptions import NON_FIELD
 from .fields import UNKNOWN_FIELD
 from .idempotency import idempotent
 from .key_auth import api_key_actor
+
+if TYPE_CHECKING:
+    from access.selectors import Principal
 
 
 def request_actor(request: Request) -> Actor:
@@ -57,15 +68,59 @@ def no_body(request: Request) -> None:
         raise serializers.ValidationError({NON_FIELD: ["This action takes no request body."]})
 
 
+ROLE_REFUSED = {
+    Action.CHANGE: "Your role on this brand does not allow changing it.",
+    Action.RECORD_SPEND: "Your role on this campaign's brand does not allow recording spend.",
+}
+
+
+def request_principal(request: Request) -> Principal:
+    """Whose scope applies: the request's API key, else its user."""
+    return principal_of(request.user, request.auth)
+
+
 class ApiViewSet(viewsets.GenericViewSet[Any]):
-    """Shared behaviour: per-page statuses for lists, idempotent creates, request actor."""
+    """Shared behaviour: per-page statuses for lists, idempotent creates, request actor, scope."""
 
     # Actions that accept ``Idempotency-Key`` and may answer 409 (see api.schema).
     idempotent_actions: Sequence[str] = ("create",)
     conflict_actions: Sequence[str] = ()
     action_permissions: dict[str, list[str]] = {}
+    # The path from a row to its brand ("pk" for brands themselves): lists and objects are
+    # limited to the caller's brands. ``None``: the view limits them in ``limit_to_scope``.
+    scope_field: str | None = None
 
     _moment: dt.datetime | None = None
+
+    @property
+    def principal(self) -> Principal:
+        return request_principal(self.request)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return queryset
+        return self.limit_to_scope(queryset)
+
+    def limit_to_scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.scope_field is None:
+            return queryset
+        return scoped(queryset, self.principal, brand_field=self.scope_field)
+
+    def check_permissions(self, request: Request) -> None:
+        """Model permissions, as DRF checks them; but a request naming an object out of the
+        caller's scope answers 404 even when the method is not allowed to the caller."""
+        try:
+            super().check_permissions(request)
+        except exceptions.PermissionDenied:
+            if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
+                self.get_object()  # raises 404 for an object out of scope (or none at all)
+            raise
+
+    def require(self, action: Action, *, brand_id: int) -> None:
+        """403 unless the caller's role allows ``action`` on this brand (which it may see)."""
+        if not may(self.principal, action, brand_id=brand_id):
+            raise exceptions.PermissionDenied(ROLE_REFUSED.get(action))
 
     @property
     def moment(self) -> dt.datetime:

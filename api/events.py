@@ -3,6 +3,11 @@
 Ascending by ``id``; ``?after=`` resumes where the reader left off and ``next_after`` says
 where to resume next. Ids are assigned after commit in commit order (``events.store``), so a
 reader that follows ``next_after`` sees every committed event exactly once, in order.
+
+Scope: a reader sees the events of the brands it may see; events of no brand (schedules,
+teams, keys, endpoints) are seen by ops staff and superusers only. An event out of scope is
+absent from the feed and answers 404 by id; a ``brand`` filter naming another team's brand
+returns nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.selectors import brand_ids_in_scope
 from events.models import Event
 from events.selectors import event_feed
 from events.services import events_position
@@ -155,6 +161,7 @@ class EventViewSet(ApiViewSet):
     lookup_field = "position"
     lookup_url_kwarg = "id"
     lookup_value_regex = r"\d+"
+    scope_field = "brand"
 
     @extend_schema(
         summary="Read one event",
@@ -197,6 +204,7 @@ class EventViewSet(ApiViewSet):
             campaign_id=query.get("campaign"),
             occurred_after=occurred_after,
             occurred_before=occurred_before,
+            in_brands=brand_ids_in_scope(self.principal),
         )
         return Response(
             {"results": [event.payload() for event in page.events], "next_after": page.next_after}

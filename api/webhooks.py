@@ -1,16 +1,25 @@
 """``/api/v1/webhook-endpoints/``: endpoints, their secrets, delivery log, test and replay
-(API.md, "Webhook endpoints"). Thin: every rule is in ``events.services``."""
+(API.md, "Webhook endpoints"). Thin: every rule is in ``events.services``.
+
+Scope: an endpoint is its owner's (ops staff and superusers see every one); any other answers
+404, its deliveries, test, replay and rotate-secret included. Its ``brands`` must be brands
+the owner may see (another team's brand is refused as an unknown one), and ``brands: []``
+covers every brand the owner may see (``events.selectors.endpoint_scope``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.roles import Action
+from access.selectors import brand_ids_out_of_scope, sees_everything
 from events.models import Event, WebhookDelivery, WebhookEndpoint
 from events.selectors import endpoint_deliveries, webhook_endpoints
 from events.services import (
@@ -249,8 +258,20 @@ class WebhookEndpointViewSet(ManagedViewSet):
     }
     conflict_actions = ("test", "replay")
 
+    def limit_to_scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if sees_everything(self.principal):
+            return queryset
+        return queryset.filter(owner_id=self.request.user.pk)
+
+    def check_brands(self, brand_ids: list[int] | None) -> None:
+        """Brands the caller may not see are refused as unknown ones (the service's words)."""
+        hidden = brand_ids_out_of_scope(self.principal, Action.READ, brand_ids or [])
+        if hidden:
+            raise ValidationError({"brands": [f"Unknown brand: {', '.join(map(str, sorted(hidden)))}."]})
+
     def create_and_render(self, request: Request) -> Response:
         fields = parse(WebhookEndpointWriteSerializer, request)
+        self.check_brands(fields["brands"])
         endpoint = webhook_endpoint_create(
             url=fields["url"],
             description=fields["description"],
@@ -265,6 +286,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
     def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
         endpoint: WebhookEndpoint = instance
         fields = parse(WebhookEndpointWriteSerializer, request, partial=partial)
+        self.check_brands(fields.get("brands"))
         webhook_endpoint_update(
             endpoint_id=endpoint.pk,
             url=fields.get("url"),

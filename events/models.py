@@ -138,8 +138,12 @@ class WebhookEndpoint(TimeStampedModel):
         help_text="Empty: every brand the owner may see.",
     )
     enabled = models.BooleanField(default=True)
+    # Whose scope the endpoint has (``events.selectors.endpoint_scope``). None: made by the
+    # system (a setting, or code), covering every brand. A person owning endpoints cannot be
+    # deleted (deactivate them, or delete their endpoints first): with SET_NULL their
+    # endpoints would widen to every brand.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # Endpoints configured by a setting (ALERT_WEBHOOK_URL) are found again by this key.
     key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)

@@ -1,8 +1,9 @@
 """Reads of the event log and of the webhook endpoints.
 
 ``endpoint_scope`` is the one place that decides what an endpoint covers: the brands (its
-own list, or every brand its owner may see) and the event types. Scoped access plugs in
-there (the owner's teams narrow ``brand_ids``); the dispatcher and replays only ask it.
+own list, or every brand its owner may see) and the event types. The owner's scope
+(``access.selectors``) narrows the brands, at every dispatch: an endpoint never receives an
+event of a brand its owner may not see now. The dispatcher and replays only ask it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from access.selectors import brands_in_scope, principal_for_user, sees_everything
 from events.models import Event, FeedState, MessageState, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from events.types import ALL_TYPES
 
@@ -40,13 +43,29 @@ class EndpointScope:
         return scoped | Q(endpoint_id=endpoint_id)
 
 
+def owner_brand_ids(endpoint: WebhookEndpoint) -> frozenset[int] | None:
+    """The brands ``endpoint``'s owner may see now (``None``: every brand, and the events of
+    no brand). An endpoint of no owner was made by the system (``ALERT_WEBHOOK_URL``, code)
+    and covers every brand; an owner is never deleted from under an endpoint (PROTECT)."""
+    if endpoint.owner_id is None:
+        return None
+    principal = principal_for_user(endpoint.owner)
+    if sees_everything(principal):
+        return None
+    return frozenset(brands_in_scope(principal).values_list("pk", flat=True))
+
+
 def endpoint_scope(endpoint: WebhookEndpoint) -> EndpointScope:
     """The brands and types ``endpoint`` covers. ``brands: []`` is every brand its owner may
-    see: today every brand (access scoping narrows it here, by ``endpoint.owner``)."""
+    see; a list of brands is narrowed to those its owner may still see."""
     chosen = frozenset(brand.pk for brand in endpoint.brands.all())
+    visible = owner_brand_ids(endpoint)
+    brand_ids: frozenset[int] | None = visible
+    if chosen:
+        brand_ids = chosen if visible is None else chosen & visible
     types = frozenset(endpoint.event_types or [ALL_TYPES])
     return EndpointScope(
-        brand_ids=chosen or None,
+        brand_ids=brand_ids,
         event_types=None if ALL_TYPES in types else types,
     )
 
@@ -76,8 +95,11 @@ def event_feed(
     campaign_id: int | None = None,
     occurred_after: dt.datetime | None = None,
     occurred_before: dt.datetime | None = None,
+    in_brands: QuerySet[Any] | None = None,
 ) -> FeedPage:
     """The events after ``after`` in id order (positioned events only; pings excluded).
+    ``in_brands`` (a subquery of brand ids: the reader's scope) keeps the events of those
+    brands only, so events of no brand too are left out; ``None`` keeps every event.
 
     The high-water mark is read first: every event at or below it is committed, so when
     fewer than ``limit`` rows come back the reader has seen every match up to it and may
@@ -87,6 +109,8 @@ def event_feed(
     rows = Event.objects.filter(position__gt=after, position__lte=high_water, endpoint__isnull=True)
     if types:
         rows = rows.filter(type__in=list(types))
+    if in_brands is not None:
+        rows = rows.filter(brand_id__in=in_brands)
     if brand_id is not None:
         rows = rows.filter(brand_id=brand_id)
     if campaign_id is not None:
@@ -112,7 +136,7 @@ def campaign_events(*, campaign_id: int) -> QuerySet[Event]:
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.prefetch_related("brands").order_by("pk")
+    return WebhookEndpoint.objects.select_related("owner").prefetch_related("brands").order_by("pk")
 
 
 def endpoint_deliveries(*, endpoint_id: int) -> QuerySet[WebhookDelivery]:

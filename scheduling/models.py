@@ -28,11 +28,24 @@ class DaypartingSchedule(TimeStampedModel):
 
     An inactive schedule restricts nothing. ``timezone`` empty means: read the windows
     in the time zone of the brand of the campaign that uses the schedule.
+
+    ``team`` says who may see and change it (``access.selectors.schedules_in_scope``): no
+    team is a shared schedule (read by everyone with the view permission, changed by ops
+    only); a team's schedule is read and changed by that team as its roles allow, and used
+    only by campaigns of that team's brands. It is set when the schedule is created.
     """
 
     name = models.CharField(max_length=200, validators=[validate_single_line_text])
     timezone = models.CharField(max_length=64, blank=True, default="", validators=[validate_timezone])
     is_active = models.BooleanField(default=True)
+    team = models.ForeignKey(
+        "access.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        help_text="Empty: shared by every team (changed by ops only). Otherwise this team's own.",
+    )
 
     if TYPE_CHECKING:
         windows: RelatedManager[ScheduleWindow]

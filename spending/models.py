@@ -19,8 +19,9 @@ class Spend(TimeStampedModel):
 
     Never edited: a correction is a new record. ``date`` is the brand's local calendar
     date the money was spent on. ``external_id`` is an integration's idempotency key,
-    unique per ``source``. ``brand`` repeats ``campaign.brand`` so brand totals and the
-    brand rollup need no join.
+    unique per brand and ``source`` (a key another team used neither conflicts with nor
+    reveals anything to this brand's integrations). ``brand`` repeats ``campaign.brand``
+    so brand totals and the brand rollup need no join.
     """
 
     # No single-column indexes: the (campaign, date) and (brand, date) indexes serve them.
@@ -45,9 +46,9 @@ class Spend(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="spend_amount_positive"),
             models.UniqueConstraint(
-                fields=["source", "external_id"],
+                fields=["brand", "source", "external_id"],
                 condition=models.Q(external_id__isnull=False),
-                name="spend_external_id_unique_per_source",
+                name="spend_external_id_unique_per_brand",
             ),
         ]
         indexes = [

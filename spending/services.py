@@ -9,7 +9,7 @@ every campaign the new totals stop (``campaigns.engine``), before it commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from core.exceptions import ConflictError
 from core.timeutils import local_date, now
 from spending import store
 from spending.models import MANUAL_SOURCE, Spend
-from spending.store import Owner, PeriodTotals, Totals
+from spending.store import Owner, PeriodTotals, SpendKey, Totals
 from spending.validation import MAX_BULK_RECORDS as MAX_BULK_RECORDS  # the service's public input
 from spending.validation import SpendInput as SpendInput
 from spending.validation import ValidSpend, campaign_ids_of, validate_spends
@@ -57,6 +57,13 @@ class _Written:
     brands_before: dict[int, Totals]
     brands_after: dict[int, Totals]
     campaigns_after: dict[int, Totals]
+
+
+def _key(valid: ValidSpend) -> SpendKey | None:
+    """The record's idempotency key: its campaign's brand, its source and its external_id."""
+    if valid.external_id is None:
+        return None
+    return (valid.campaign.brand_id, valid.source, valid.external_id)
 
 
 def _matches(existing: Spend, valid: ValidSpend) -> bool:
@@ -138,17 +145,24 @@ def _evaluate_after_spend(
 
 
 def spend_record_many(
-    *, items: Sequence[SpendInput], actor: Actor | None = None, moment: dt.datetime | None = None
+    *,
+    items: Sequence[SpendInput],
+    actor: Actor | None = None,
+    moment: dt.datetime | None = None,
+    visible_campaign_ids: Collection[int] | None = None,
 ) -> list[SpendOutcome]:
     """Record several spends all-or-nothing, in one transaction.
 
     Validation of every record comes first; any error raises ``ValidationError`` with
     ``{"spends": [{...errors of record 0...}, {}, ...]}`` (or the single record's field
-    errors when one record was sent) and nothing is written. Then, holding the locks of
-    the brands concerned (in primary-key order): records whose ``(source, external_id)``
-    was seen before are returned as they are (a different body raises ``ConflictError``),
-    new ones are appended to the ledger, the rollups are incremented, and every campaign
-    the new totals stop is paused before commit.
+    errors when one record was sent) and nothing is written. ``visible_campaign_ids`` (the
+    caller's scope; ``None``: every campaign) are the campaigns the caller may know of: a
+    record naming any other is refused exactly as one naming a campaign that does not
+    exist. Then, holding the locks of the brands concerned (in primary-key order): records
+    whose ``(source, external_id)`` was seen before in the campaign's brand are returned as
+    they are (a different body raises ``ConflictError``), new ones are appended to the
+    ledger, the rollups are incremented, and every campaign the new totals stop is paused
+    before commit. Keys are per brand, so another brand's records are never looked at.
     """
     moment = moment or now()
     actor = actor or Actor.system("api")
@@ -159,12 +173,15 @@ def spend_record_many(
     if not items:
         raise ValidationError({"spends": ["Send at least one record."]})
     campaign_ids = campaign_ids_of(item.campaign_id for item in items)
+    if visible_campaign_ids is not None:
+        campaign_ids &= set(visible_campaign_ids)
     try:
         with transaction.atomic():
             return _record(items, campaign_ids, actor=actor, moment=moment)
     except IntegrityError:
-        # A concurrent writer of another brand stored the same (source, external_id)
-        # between our check and our insert; once it has committed, the retry sees it.
+        # The same (brand, source, external_id) stored by a writer that committed between
+        # our look-up and our insert (the brand lock orders writers of one brand, so this
+        # is a guard); once it has committed, the retry sees it.
         with transaction.atomic():
             return _record(items, campaign_ids, actor=actor, moment=moment)
 
@@ -177,12 +194,11 @@ def _record(
     write will see."""
     brands, campaigns, schedules = load_campaigns(campaign_ids)
     valid = validate_spends(items, campaigns, moment)
-    existing = store.spends_with_keys(
-        (record.source, record.external_id) for record in valid if record.external_id is not None
-    )
+    existing = store.spends_with_keys(key for record in valid if (key := _key(record)) is not None)
     if existing:
         for record in valid:
-            stored = existing.get((record.source, record.external_id or ""))
+            key = _key(record)
+            stored = existing.get(key) if key is not None else None
             if stored is not None and not _matches(stored, record):
                 raise ConflictError(
                     f"external_id {record.external_id!r} of source {record.source!r} was already "
@@ -192,7 +208,7 @@ def _record(
     new_rows: list[Spend] = []
     planned: list[tuple[Spend, bool]] = []
     for record in valid:
-        key = (record.source, record.external_id) if record.external_id is not None else None
+        key = _key(record)
         if key is not None and key in existing:
             planned.append((existing[key], False))
             continue

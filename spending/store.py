@@ -288,39 +288,50 @@ def write_spends(
 # --- Keyed spends (an integration's idempotency keys) ---------------------------------------
 
 
+# An integration's key: (brand id, source, external_id), unique per brand.
+SpendKey = tuple[int, str, str]
+
+
 @cache
 def _keyed_sql() -> str:
-    """The stored spends with these (source, external_id) pairs: one probe of the unique
-    index per pair, whatever the statistics (``LIMIT 1`` keeps each probe a look-up; the
-    obvious ``= ANY`` form used only the source column under a generic plan)."""
+    """The stored spends with these (brand, source, external_id) keys: one probe of the
+    unique index per key, whatever the statistics (``LIMIT 1`` keeps each probe a look-up;
+    the obvious ``= ANY`` form used only the first column under a generic plan)."""
     columns = ", ".join(f"s.{connection.ops.quote_name(str(f.column))}" for f in Spend._meta.concrete_fields)
+    brand = connection.ops.quote_name(str(Spend._meta.get_field("brand").column))
     return (
-        f"SELECT {columns} FROM unnest(%s::text[], %s::text[]) AS k(source, external_id) "  # noqa: S608
-        f"CROSS JOIN LATERAL (SELECT * FROM {_table(Spend)} s WHERE s.source = k.source "
-        "AND s.external_id = k.external_id AND s.external_id IS NOT NULL LIMIT 1) s"
+        f"SELECT {columns} FROM unnest(%s::bigint[], %s::text[], %s::text[]) "  # noqa: S608
+        f"AS k(brand_id, source, external_id) "
+        f"CROSS JOIN LATERAL (SELECT * FROM {_table(Spend)} s WHERE s.{brand} = k.brand_id "
+        "AND s.source = k.source AND s.external_id = k.external_id AND s.external_id IS NOT NULL "
+        "LIMIT 1) s"
     )
 
 
-def spends_with_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Spend]:
-    """The stored spends whose (source, external_id) is one of ``keys``, by key. Every spend
-    that names an ``external_id`` looks this up, so it is prepared on PostgreSQL."""
-    pairs = sorted(set(keys))
-    if not pairs:
+def _key_of(spend: Spend) -> SpendKey | None:
+    return None if spend.external_id is None else (spend.brand_id, spend.source, spend.external_id)
+
+
+def spends_with_keys(keys: Iterable[SpendKey]) -> dict[SpendKey, Spend]:
+    """The stored spends whose (brand id, source, external_id) is one of ``keys``, by key:
+    a brand's keys are looked up among that brand's spend only. Every spend that names an
+    ``external_id`` looks this up, so it is prepared on PostgreSQL."""
+    wanted = sorted(set(keys))
+    if not wanted:
         return {}
     if connection.vendor == "postgresql":
         names = [f.attname for f in Spend._meta.concrete_fields]
+        columns = [list(column) for column in zip(*wanted, strict=True)]
         with connection.cursor() as cursor:
-            prepared.execute(cursor, _keyed_sql(), [[p[0] for p in pairs], [p[1] for p in pairs]])
+            prepared.execute(cursor, _keyed_sql(), columns)
             found = [Spend.from_db(connection.alias, names, row) for row in cursor.fetchall()]
-    else:  # a superset: one of the sources and one of the ids
+    else:  # a superset: one of the brands, one of the sources and one of the ids
         found = list(
             Spend.objects.filter(
-                source__in={source for source, _ in pairs}, external_id__in={key for _, key in pairs}
+                brand_id__in={brand for brand, _, _ in wanted},
+                source__in={source for _, source, _ in wanted},
+                external_id__in={key for _, _, key in wanted},
             )
         )
-    wanted = set(pairs)
-    return {
-        (spend.source, spend.external_id): spend
-        for spend in found
-        if spend.external_id is not None and (spend.source, spend.external_id) in wanted
-    }
+    chosen = set(wanted)
+    return {key: spend for spend in found if (key := _key_of(spend)) is not None and key in chosen}

@@ -8,7 +8,7 @@ idempotency) is checked by the services the views call.
 
 from __future__ import annotations
 
-from .brands import BrandSerializer, BrandWriteSerializer
+from .brands import BrandCreateSerializer, BrandSerializer, BrandWriteSerializer
 from .campaigns import (
     BrandBudgetSerializer,
     CampaignCreateSerializer,
@@ -17,7 +17,7 @@ from .campaigns import (
     CampaignUpdateSerializer,
 )
 from .common import BudgetSerializer, InputSerializer, RecordsSerializer
-from .schedules import ScheduleSerializer, ScheduleWriteSerializer, WindowSerializer
+from .schedules import ScheduleCreateSerializer, ScheduleSerializer, ScheduleWriteSerializer, WindowSerializer
 from .service import ApiRootSerializer, HealthSerializer, PingSerializer
 from .spends import (
     SpendBulkCreateSerializer,
@@ -32,6 +32,7 @@ from .spends import (
 __all__ = [
     "ApiRootSerializer",
     "BrandBudgetSerializer",
+    "BrandCreateSerializer",
     "BrandSerializer",
     "BrandWriteSerializer",
     "BudgetSerializer",
@@ -43,6 +44,7 @@ __all__ = [
     "InputSerializer",
     "PingSerializer",
     "RecordsSerializer",
+    "ScheduleCreateSerializer",
     "ScheduleSerializer",
     "ScheduleWriteSerializer",
     "SpendBulkCreateSerializer",

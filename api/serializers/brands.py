@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import BooleanField, CurrencyField, MoneyField, TextField, TimezoneField
+from api.fields import BooleanField, CurrencyField, IdField, MoneyField, TextField, TimezoneField
 from api.states import BudgetStatus, brand_statuses
 from brands.models import Brand
 
@@ -54,3 +54,16 @@ class BrandWriteSerializer(InputSerializer):
         allow_zero=True, allow_null=True, default=None, help_text="`null`: no monthly cap."
     )
     is_active = BooleanField(default=True)
+
+
+TEAM_HELP = (
+    "The team the new {what} joins: one you manage. Optional when you manage exactly one team; "
+    "ops staff may omit it ({none})."
+)
+
+
+class BrandCreateSerializer(BrandWriteSerializer):
+    team = IdField(
+        required=False,
+        help_text=TEAM_HELP.format(what="brand", none="a brand of no team is seen by ops only"),
+    )

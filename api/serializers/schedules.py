@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.fields import BooleanField, MinuteTimeField, TextField, TimezoneField, WeekdayField
+from api.fields import BooleanField, IdField, MinuteTimeField, TextField, TimezoneField, WeekdayField
 from scheduling.models import DaypartingSchedule
 from scheduling.services import MAX_WINDOWS
 
+from .brands import TEAM_HELP
 from .common import InputSerializer, RecordsSerializer, context_moment
 
 
@@ -29,12 +30,19 @@ class ScheduleSerializer(serializers.ModelSerializer[DaypartingSchedule]):
     windows = WindowSerializer(many=True, read_only=True)
     days_display = serializers.CharField(read_only=True)
     is_currently_active = serializers.SerializerMethodField()
+    team = serializers.IntegerField(
+        source="team_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The team whose schedule it is; `null`: shared by every team (changed by ops only).",
+    )
 
     class Meta:
         model = DaypartingSchedule
         fields = [
             "id",
             "name",
+            "team",
             "timezone",
             "is_active",
             "windows",
@@ -69,4 +77,11 @@ class ScheduleWriteSerializer(InputSerializer):
         min_length=1,
         max_length=MAX_WINDOWS,
         help_text=f"1 to {MAX_WINDOWS} windows; on PUT or PATCH they replace every window.",
+    )
+
+
+class ScheduleCreateSerializer(ScheduleWriteSerializer):
+    team = IdField(
+        required=False,
+        help_text=TEAM_HELP.format(what="schedule", none="a schedule of no team is shared by every team"),
     )

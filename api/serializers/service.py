@@ -17,8 +17,13 @@ class HealthSerializer(serializers.Serializer[Any]):
 
 
 class PingSerializer(serializers.Serializer[Any]):
-    user = serializers.CharField(read_only=True, help_text="The authenticated user.")
-    authentication = serializers.ChoiceField(choices=["token", "session"], read_only=True)
+    user = serializers.CharField(
+        read_only=True, help_text="The authenticated user (for an API key, its service account)."
+    )
+    authentication = serializers.ChoiceField(choices=["token", "api_key", "session"], read_only=True)
+    api_key = serializers.CharField(
+        read_only=True, required=False, help_text="With an API key: the key's name."
+    )
 
 
 class ApiRootSerializer(serializers.Serializer[Any]):

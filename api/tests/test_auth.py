@@ -23,7 +23,7 @@ from events.tests.helpers import paused, write
 from spending.models import Spend
 from spending.services import spend_record
 
-from .conftest import MakeClient, make_user
+from .conftest import MakeClient, make_user, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -75,16 +75,19 @@ ROUTES = [
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 
 
-def fill(path: str) -> str:
-    """The route with ids of real rows (so a 404 cannot hide a 401 or 403)."""
+def fill(path: str, owner: User | None = None) -> str:
+    """The route with ids of real rows (so a 404 cannot hide a 401 or 403); the webhook
+    endpoint is ``owner``'s (an endpoint is seen by its owner and by ops only)."""
     campaign = make_campaign(daily_budget=Decimal("100.00"))
     schedule = make_schedule(([0], "09:00", "10:00"))
     spend = spend_record(campaign_id=campaign.pk, amount="1.00").spend
     team = team_create(name=f"Team of {campaign.brand_id}", brand_ids=[campaign.brand_id])
     sync_groups()
     api_key = api_key_create(team_id=team.pk, role="viewer", name="k", actor=Actor.system("test")).api_key
-    endpoint = webhook_endpoint_create(url="https://hooks.example.com/budget")
-    write([paused(campaign_id=campaign.pk)])
+    endpoint = webhook_endpoint_create(
+        url="https://hooks.example.com/budget", owner_id=owner.pk if owner is not None else None
+    )
+    write([paused(campaign_id=campaign.pk, brand_id=campaign.brand_id)])
     return path.format(
         brand=campaign.brand_id,
         campaign=campaign.pk,
@@ -126,15 +129,21 @@ def test_session_authentication_works(anonymous: APIClient) -> None:
     assert anonymous.get("/api/v1/brands/").status_code == 200
 
 
+def person(group: str) -> tuple[User, APIClient]:
+    user = make_user(f"{group}-person", group)
+    return user, token_client(user)
+
+
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if r[0] == "get"])
-def test_read_only_can_read_everything(client_for: MakeClient, method: str, path: str) -> None:
-    assert client_for(READ_ONLY).get(fill(path)).status_code == 200
+def test_read_only_can_read_everything(method: str, path: str) -> None:
+    user, reader = person(READ_ONLY)
+    assert reader.get(fill(path, owner=user)).status_code == 200
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
-def test_read_only_cannot_write(client_for: MakeClient, method: str, path: str) -> None:
-    reader = client_for(READ_ONLY)
-    url = fill(path)
+def test_read_only_cannot_write(method: str, path: str) -> None:
+    user, reader = person(READ_ONLY)
+    url = fill(path, owner=user)
     counts = (Brand.objects.count(), Spend.objects.count())
 
     response = getattr(reader, method)(url, {"name": "x"})
@@ -160,12 +169,10 @@ def test_integration_can_post_spend_single_and_bulk(client_for: MakeClient) -> N
 
 
 @pytest.mark.parametrize(("method", "path"), [w for w in WRITES if "/spends/" not in w[1]])
-def test_integration_cannot_change_budgets_or_anything_else(
-    client_for: MakeClient, method: str, path: str
-) -> None:
-    integration = client_for(INTEGRATION)
+def test_integration_cannot_change_budgets_or_anything_else(method: str, path: str) -> None:
+    user, integration = person(INTEGRATION)
 
-    response = getattr(integration, method)(fill(path), {"daily_budget": "999.00"})
+    response = getattr(integration, method)(fill(path, owner=user), {"daily_budget": "999.00"})
 
     assert response.status_code == 403
 

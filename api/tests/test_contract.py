@@ -27,7 +27,16 @@ def test_the_v1_index_lists_every_resource_with_its_url(ops: APIClient, anonymou
     body = ops.get("/api/v1/").json()
 
     assert body["resources"] == {
-        name: f"http://testserver/api/v1/{name}/" for name in ("brands", "campaigns", "schedules", "spends")
+        name: f"http://testserver/api/v1/{name}/"
+        for name in (
+            "brands",
+            "campaigns",
+            "schedules",
+            "spends",
+            "api-keys",
+            "events",
+            "webhook-endpoints",
+        )
     }
     assert body["schema"] == "http://testserver/api/schema/"
     assert anonymous.get("/api/v1/").status_code == 401

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from api.groups import READ_ONLY
 from core.tests.factories import make_brand
 from events.dispatch import webhooks_dispatch
 from events.models import WebhookEndpoint
-from events.services import NewEvent
+from events.services import NewEvent, webhook_endpoint_create
 from events.tests.helpers import paused, write
 from events.tests.receiver import Receiver, running
+
+from .conftest import make_user, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +24,8 @@ ENDPOINT_FIELDS = {"id", "url", "description", "event_types", "brands", "enabled
 
 
 def test_the_feed_pages_in_id_order_with_next_after(reader: APIClient) -> None:
-    write([paused(campaign_id=n) for n in range(1, 6)])
+    brand = make_brand()  # the reader's (conftest): a reader sees the events of its brands
+    write([paused(campaign_id=n, brand_id=brand.pk) for n in range(1, 6)])
 
     first = reader.get("/api/v1/events/", {"limit": "2"}).json()
     second = reader.get("/api/v1/events/", {"after": str(first["next_after"]), "limit": "500"}).json()
@@ -38,7 +42,8 @@ def test_the_feed_pages_in_id_order_with_next_after(reader: APIClient) -> None:
 
 
 def test_a_limit_above_500_reads_as_500(reader: APIClient) -> None:
-    write([paused(campaign_id=n) for n in range(1, 503)])
+    brand = make_brand()
+    write([paused(campaign_id=n, brand_id=brand.pk) for n in range(1, 503)])
 
     body = reader.get("/api/v1/events/", {"limit": "100000"}).json()
 
@@ -129,8 +134,11 @@ def test_an_endpoint_is_changed_and_deleted(ops: APIClient) -> None:
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_a_reader_cannot_manage_endpoints(reader: APIClient, ops: APIClient) -> None:
-    endpoint = ops.post("/api/v1/webhook-endpoints/", {"url": "https://hooks.example.com/x"}).json()
+def test_a_reader_cannot_manage_endpoints() -> None:
+    person = make_user("reader", READ_ONLY)
+    reader = token_client(person)
+    # An endpoint is seen by its owner (and ops): one set up for the reader, who cannot make one.
+    endpoint = {"id": webhook_endpoint_create(url="https://hooks.example.com/x", owner_id=person.pk).pk}
     assert reader.post("/api/v1/webhook-endpoints/", {"url": "https://a.example.com/"}).status_code == 403
     assert reader.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test/").status_code == 403
     assert reader.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries/").status_code == 200

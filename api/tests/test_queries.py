@@ -15,6 +15,8 @@ from campaigns.models import Campaign, CampaignEvent
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from spending.services import SpendInput, spend_record_many
 
+from .conftest import clients_team_holds
+
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
 ZONES = ("UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati")
@@ -75,6 +77,7 @@ def test_lists_take_a_constant_number_of_queries(
     reader: APIClient, django_assert_max_num_queries: DjangoAssertNumQueries, rows: int, path: str
 ) -> None:
     brand, campaign = seed(rows)
+    clients_team_holds(Brand.objects.all())  # the reader's team (conftest), as bulk_create sends no signal
     url = path.format(brand=brand.pk, campaign=campaign.pk)
     if "budget" in url:  # a brand with every campaign of the seed
         Campaign.objects.update(brand=brand)

@@ -1,4 +1,8 @@
-"""Brands: CRUD through the brand services, and the budget of a brand with its campaigns."""
+"""Brands: CRUD through the brand services, and the budget of a brand with its campaigns.
+
+Only the caller's brands are listed and found (``scope_field``); changing or deleting one
+needs a role that changes brands on it. A new brand joins a team the caller manages
+(``team``, optional when there is only one; ops staff may leave it in no team)."""
 
 from __future__ import annotations
 
@@ -11,13 +15,21 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.roles import Action
+from access.selectors import team_for_new_object
+from access.services import brand_create_in_team
 from api import examples
 from api.base import ManagedViewSet, parse, request_actor
 from api.filters import BrandFilter
-from api.serializers import BrandBudgetSerializer, BrandSerializer, BrandWriteSerializer
+from api.serializers import (
+    BrandBudgetSerializer,
+    BrandCreateSerializer,
+    BrandSerializer,
+    BrandWriteSerializer,
+)
 from api.states import brand_statuses, campaign_statuses
 from brands.models import Brand
-from brands.services import brand_create, brand_delete, brand_update
+from brands.services import brand_delete, brand_update
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for_evaluation
 
@@ -27,7 +39,11 @@ from campaigns.selectors import campaigns_for_evaluation
     retrieve=extend_schema(summary="Read a brand with its budget status"),
     create=extend_schema(
         summary="Create a brand",
-        request=BrandWriteSerializer,
+        description=(
+            "The brand joins `team`, a team you manage (optional when you manage one team). "
+            "A team you do not manage answers as one that does not exist."
+        ),
+        request=BrandCreateSerializer,
         examples=[examples.BRAND_REQUEST, examples.BRAND_RESPONSE],
     ),
     update=extend_schema(
@@ -52,21 +68,28 @@ class BrandViewSet(ManagedViewSet):
     serializer_class = BrandSerializer
     filterset_class = BrandFilter
     conflict_actions = ("destroy",)
+    scope_field = "pk"
 
     def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
         return {"brand_statuses": brand_statuses(rows, self.moment)}
 
     def create_and_render(self, request: Request) -> Response:
-        brand = brand_create(**parse(BrandWriteSerializer, request))
+        fields = parse(BrandCreateSerializer, request)
+        team = team_for_new_object(
+            self.principal, fields.pop("team", None), what="brands", subset_keys_refused=True
+        )
+        brand = brand_create_in_team(team_id=team.pk if team else None, **fields)
         return self.render(brand, status.HTTP_201_CREATED)
 
     def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
         brand: Brand = instance
+        self.require(Action.CHANGE, brand_id=brand.pk)
         fields = parse(BrandWriteSerializer, request, partial=partial)
         updated = brand_update(brand_id=brand.pk, actor=request_actor(request), **fields)
         return self.render(updated)
 
     def delete_instance(self, instance: Brand) -> None:
+        self.require(Action.CHANGE, brand_id=instance.pk)
         brand_delete(brand_id=instance.pk)
 
     @extend_schema(

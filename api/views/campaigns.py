@@ -1,16 +1,24 @@
-"""Campaigns: CRUD through the campaign services, activate, pause, and the audit trail."""
+"""Campaigns: CRUD through the campaign services, activate, pause, and the audit trail.
+
+Only the campaigns of the caller's brands are listed and found (``scope_field``). Creating,
+changing, activating, pausing or deleting one needs a role that changes campaigns on its
+brand; a brand the caller may not see is refused as one that does not exist, and so is a
+schedule (which must be shared or one of a team holding the brand)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.roles import Action
+from access.selectors import brands_in_scope, check_schedule_for_campaign
 from api import examples
 from api.base import ManagedViewSet, no_body, parse, request_actor
 from api.filters import CampaignFilter
@@ -66,6 +74,7 @@ class CampaignViewSet(ManagedViewSet):
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
     conflict_actions = ("destroy",)
+    scope_field = "brand"
     action_permissions = {
         "activate": ["campaigns.change_campaign"],
         "pause": ["campaigns.change_campaign"],
@@ -75,11 +84,21 @@ class CampaignViewSet(ManagedViewSet):
     def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
         return {"campaign_statuses": campaign_statuses(rows, self.moment)}
 
+    def check_schedule(self, schedule_id: int | None, brand_id: int) -> None:
+        if schedule_id is not None:
+            check_schedule_for_campaign(self.principal, schedule_id=schedule_id, brand_id=brand_id)
+
     def create_and_render(self, request: Request) -> Response:
         fields = parse(CampaignCreateSerializer, request)
+        brand_id = fields.pop("brand")
+        if not brands_in_scope(self.principal).filter(pk=brand_id).exists():
+            raise ValidationError({"brand": [f"Brand {brand_id} does not exist."]})
+        self.require(Action.CHANGE, brand_id=brand_id)
+        schedule_id = fields.pop("dayparting_schedule")
+        self.check_schedule(schedule_id, brand_id)
         campaign = campaign_create(
-            brand_id=fields.pop("brand"),
-            dayparting_schedule_id=fields.pop("dayparting_schedule"),
+            brand_id=brand_id,
+            dayparting_schedule_id=schedule_id,
             actor=request_actor(request),
             **fields,
         )
@@ -87,14 +106,18 @@ class CampaignViewSet(ManagedViewSet):
 
     def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
         campaign: Campaign = instance
+        self.require(Action.CHANGE, brand_id=campaign.brand_id)
         fields = parse(CampaignUpdateSerializer, request, instance=campaign, partial=partial)
         fields.pop("brand", None)
         if "dayparting_schedule" in fields:
             fields["dayparting_schedule_id"] = fields.pop("dayparting_schedule")
+            if fields["dayparting_schedule_id"] != campaign.dayparting_schedule_id:
+                self.check_schedule(fields["dayparting_schedule_id"], campaign.brand_id)
         updated = campaign_update(campaign_id=campaign.pk, actor=request_actor(request), **fields)
         return self.render(updated)
 
     def delete_instance(self, instance: Campaign) -> None:
+        self.require(Action.CHANGE, brand_id=instance.brand_id)
         campaign_delete(campaign_id=instance.pk)
 
     @extend_schema(
@@ -110,6 +133,7 @@ class CampaignViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     def activate(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
+        self.require(Action.CHANGE, brand_id=campaign.brand_id)
         no_body(request)
         return self.render(campaign_activate(campaign_id=campaign.pk, actor=request_actor(request)))
 
@@ -122,6 +146,7 @@ class CampaignViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     def pause(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
+        self.require(Action.CHANGE, brand_id=campaign.brand_id)
         no_body(request)
         return self.render(campaign_pause(campaign_id=campaign.pk, actor=request_actor(request)))
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from access.models import ApiKey
 from api import health
 from api.serializers import ApiRootSerializer, HealthSerializer, PingSerializer
 
@@ -101,12 +102,23 @@ class PingView(APIView):
 
     @extend_schema(
         summary="Check credentials",
-        description="200 with who you are when the token (or session) is valid; 401 otherwise.",
+        description=(
+            "200 with who you are when the token, API key (or session) is valid; 401 otherwise. "
+            "With an API key, `api_key` is the key's name."
+        ),
         responses={200: PingSerializer},
         examples=[
-            OpenApiExample("Token", value={"user": "etl", "authentication": "token"}, response_only=True)
+            OpenApiExample("Token", value={"user": "etl", "authentication": "token"}, response_only=True),
+            OpenApiExample(
+                "API key",
+                value={"user": "api-key-Ab3dE5gH", "authentication": "api_key", "api_key": "google-ads sync"},
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
+        user = request.user.get_username()
+        if isinstance(request.auth, ApiKey):
+            return Response({"user": user, "authentication": "api_key", "api_key": request.auth.name})
         via = "token" if isinstance(request.auth, Token) else "session"
-        return Response({"user": request.user.get_username(), "authentication": via})
+        return Response({"user": user, "authentication": via})

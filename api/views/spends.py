@@ -5,6 +5,12 @@ Ingestion hands the JSON values of the body, untouched, to the record-spend serv
 field, so the API, the admin, the commands and the spend sources accept exactly the same
 records, and no DRF field machinery runs on this hot path. The request serializers only
 document the schema.
+
+Scope: only the spend of the caller's brands is listed and found (``scope_field``). A record
+naming a campaign the caller may not see is refused exactly as one naming a campaign that
+does not exist (a bulk fails whole, nothing written); one naming a campaign the caller sees
+but whose brand their role does not record spend on answers 403. Idempotency keys are per
+brand, so a 409 only ever names a record of the campaign's own brand.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.roles import Action
+from access.selectors import spend_scope
 from api import examples
-from api.base import ApiViewSet, request_actor
+from api.base import ROLE_REFUSED, ApiViewSet, request_actor
 from api.filters import SpendFilter
 from api.idempotency import idempotent
 from api.serializers import (
@@ -33,7 +42,7 @@ from api.serializers import (
 from core.exceptions import NestedValidationError
 from spending.models import Spend
 from spending.services import spend_record_many
-from spending.validation import SpendInput, spend_inputs_from_json
+from spending.validation import SpendInput, campaign_ids_of, spend_inputs_from_json
 
 
 @extend_schema_view(
@@ -49,15 +58,24 @@ class SpendViewSet(ApiViewSet):
     filterset_class = SpendFilter
     idempotent_actions = ("create", "bulk")
     action_permissions = {"bulk": ["spending.add_spend"]}
+    scope_field = "brand"
+
+    def _visible_campaigns(self, items: list[SpendInput]) -> frozenset[int] | None:
+        """The named campaigns the caller may see (``None``: all); 403 when the caller sees
+        one whose brand their role does not record spend on."""
+        scope = spend_scope(self.principal, campaign_ids_of(item.campaign_id for item in items))
+        if scope.not_recordable:
+            raise PermissionDenied(ROLE_REFUSED[Action.RECORD_SPEND])
+        return scope.visible
 
     @extend_schema(
         summary="Record a spend",
         description=(
             "Appends to the ledger and pauses every campaign the new totals stop, before answering. "
-            "201 with the new record; 200 with the original record when `external_id` (per `source`) "
-            "or the `Idempotency-Key` was seen before with the same body; 409 with a different body. "
-            "`campaign_state` is the campaign's serving state after the spend. Spend is recorded even "
-            "for a paused campaign."
+            "201 with the new record; 200 with the original record when `external_id` (per brand and "
+            "`source`) or the `Idempotency-Key` was seen before with the same body; 409 with a "
+            "different body. `campaign_state` is the campaign's serving state after the spend. "
+            "Spend is recorded even for a paused campaign."
         ),
         request=SpendCreateSerializer,
         responses={
@@ -71,7 +89,9 @@ class SpendViewSet(ApiViewSet):
 
     def _record(self, request: Request) -> Response:
         item = SpendInput.from_json(request.data)
-        outcome = spend_record_many(items=[item], actor=request_actor(request))[0]
+        outcome = spend_record_many(
+            items=[item], actor=request_actor(request), visible_campaign_ids=self._visible_campaigns([item])
+        )[0]
         return Response(
             outcome_payload(outcome),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
@@ -98,8 +118,11 @@ class SpendViewSet(ApiViewSet):
 
     def _record_bulk(self, request: Request) -> Response:
         items = spend_inputs_from_json(request.data)
+        visible = self._visible_campaigns(items)
         try:
-            outcomes = spend_record_many(items=items, actor=request_actor(request))
+            outcomes = spend_record_many(
+                items=items, actor=request_actor(request), visible_campaign_ids=visible
+            )
         except ValidationError as error:
             # One record: the service reports its field errors unwrapped; keep the bulk shape.
             if isinstance(error, NestedValidationError) or not hasattr(error, "error_dict"):
