@@ -79,7 +79,25 @@ def request_principal(request: Request) -> Principal:
     return principal_of(request.user, request.auth)
 
 
-class ApiViewSet(viewsets.GenericViewSet[Any]):
+class AbsentBeforeForbidden(viewsets.GenericViewSet[Any]):
+    """A request naming an object the caller may not see answers 404 even when the method is
+    not allowed to the caller: a 403 would confirm that the object exists."""
+
+    def hides_objects_from(self, request: Request) -> bool:
+        return True
+
+    def check_permissions(self, request: Request) -> None:
+        try:
+            super().check_permissions(request)
+        except exceptions.PermissionDenied:
+            if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs and self.hides_objects_from(
+                request
+            ):
+                self.get_object()  # raises 404 for an object out of scope (or none at all)
+            raise
+
+
+class ApiViewSet(AbsentBeforeForbidden):
     """Shared behaviour: per-page statuses for lists, idempotent creates, request actor, scope."""
 
     # Actions that accept ``Idempotency-Key`` and may answer 409 (see api.schema).
@@ -106,16 +124,6 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
         if self.scope_field is None:
             return queryset
         return scoped(queryset, self.principal, brand_field=self.scope_field)
-
-    def check_permissions(self, request: Request) -> None:
-        """Model permissions, as DRF checks them; but a request naming an object out of the
-        caller's scope answers 404 even when the method is not allowed to the caller."""
-        try:
-            super().check_permissions(request)
-        except exceptions.PermissionDenied:
-            if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
-                self.get_object()  # raises 404 for an object out of scope (or none at all)
-            raise
 
     def require(self, action: Action, *, brand_id: int) -> None:
         """403 unless the caller's role allows ``action`` on this brand (which it may see)."""

@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,7 +33,7 @@ from access.selectors import api_keys_managed_by, principal_of, teams_in_scope
 from access.services import NAME_MAX_LENGTH, api_key_create, api_key_revoke
 from core.timeutils import now
 
-from .base import request_actor
+from .base import AbsentBeforeForbidden, request_actor
 from .fields import IdField
 from .filters import BooleanFilter, IdFilter
 
@@ -201,10 +201,14 @@ _CREATED_EXAMPLE = OpenApiExample(
         responses={204: OpenApiResponse(description="Revoked.")},
     ),
 )
-class ApiKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ApiKey]):
+class ApiKeyViewSet(mixins.ListModelMixin, AbsentBeforeForbidden):
     serializer_class = ApiKeySerializer
     filterset_class = ApiKeyFilter
     permission_classes = [TeamManagers]
+
+    def hides_objects_from(self, request: Request) -> bool:
+        # A key is refused here whatever the id (403): it never learns which keys exist.
+        return not isinstance(request.auth, ApiKey)
 
     def get_queryset(self) -> QuerySet[ApiKey]:
         if getattr(self, "swagger_fake_view", False):

@@ -148,8 +148,10 @@ def test_read_only_cannot_write(method: str, path: str) -> None:
 
     response = getattr(reader, method)(url, {"name": "x"})
 
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    # Keys are shown to their team's managers only: to a reader a key is absent (404).
+    hidden = path == "/api/v1/api-keys/{api_key}/"
+    assert response.status_code == (404 if hidden else 403)
+    assert response.json()["code"] == ("not_found" if hidden else "permission_denied")
     assert (Brand.objects.count(), Spend.objects.count()) == counts
 
 
@@ -174,7 +176,8 @@ def test_integration_cannot_change_budgets_or_anything_else(method: str, path: s
 
     response = getattr(integration, method)(fill(path, owner=user), {"daily_budget": "999.00"})
 
-    assert response.status_code == 403
+    # Keys are shown to their team's managers only: to anyone else a key is absent (404).
+    assert response.status_code == (404 if path == "/api/v1/api-keys/{api_key}/" else 403)
 
 
 def test_integration_cannot_raise_a_budget(client_for: MakeClient) -> None:

@@ -1,4 +1,7 @@
-"""``manage.py create_api_token <username>``: print the user's API token (created if missing)."""
+"""``manage.py create_api_token <username>``: print the user's API token (created if missing).
+
+``--group ops --staff`` makes an ops staff member, who sees every brand; anyone else sees the
+brands of their teams only (``access.selectors``)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,11 @@ class Command(BaseCommand):
             choices=sorted(GROUP_PERMISSIONS),
             help="Add the user to this API group (read-only, integration or ops).",
         )
+        parser.add_argument(
+            "--staff",
+            action="store_true",
+            help="Mark the user staff: with --group ops, ops staff see every brand of every team.",
+        )
         parser.add_argument("--rotate", action="store_true", help="Replace an existing token with a new one.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,6 +50,9 @@ class Command(BaseCommand):
             if options["group"]:
                 sync_groups()
                 user.groups.add(Group.objects.get(name=options["group"]))
+            if options["staff"] and not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
             if options["rotate"]:
                 Token.objects.filter(user=user).delete()
             token, _ = Token.objects.get_or_create(user=user)
