@@ -287,9 +287,9 @@ INSTALLED_APPS += [
     "api",
 ]
 # Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
-# request id (so that its log lines carry it) and the security middleware.
+# request id (so that its log lines carry it), the security middleware and static files.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
 )
 
 # Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.
