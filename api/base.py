@@ -104,6 +104,9 @@ class ApiViewSet(AbsentBeforeForbidden):
     idempotent_actions: Sequence[str] = ("create",)
     conflict_actions: Sequence[str] = ()
     action_permissions: dict[str, list[str]] = {}
+    # Ids in paths are ASCII digits: ``\d`` would also take "٣" (and find object 3), the
+    # router's default takes anything; a path that does not match answers the JSON 404.
+    lookup_value_regex = "[0-9]+"
     # The path from a row to its brand ("pk" for brands themselves): lists and objects are
     # limited to the caller's brands. ``None``: the view limits them in ``limit_to_scope``.
     scope_field: str | None = None

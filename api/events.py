@@ -160,7 +160,6 @@ class EventViewSet(ApiViewSet):
     filterset_class = None
     lookup_field = "position"
     lookup_url_kwarg = "id"
-    lookup_value_regex = r"\d+"
     scope_field = "brand"
 
     @extend_schema(

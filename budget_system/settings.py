@@ -287,8 +287,7 @@ INSTALLED_APPS += [
     "api",
 ]
 # Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
-# request id (so that its log lines carry it), the security middleware and WhiteNoise (which
-# stays right after the security middleware, as in production).
+# request id (so that its log lines carry it), the security middleware and static files.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
 )
