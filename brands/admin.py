@@ -1,4 +1,7 @@
-"""Brands in the ops console: spend against budget at a glance; every write through the services."""
+"""Brands in the ops console: spend against budget at a glance; every write through the services.
+
+Scoped (``ops.scope``): staff who are not ops see their teams' brands only, change those their
+role lets them change, and add a brand to a team they manage."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from access.selectors import sees_everything, team_for_new_object
+from access.services import brand_create_in_team
 from brands.models import Brand
-from brands.services import brand_create, brand_set_active, brand_update
+from brands.services import brand_set_active, brand_update
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
@@ -24,6 +29,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
 from ops.exports import BrandExport, ListExportMixin
 from ops.generics import ModelForm, TabularInline
+from ops.scope import TEAM_PLACEHOLDER, ScopedAdmin, managed_teams, team_field
 from ops.selectors import annotated, brands_with_spend
 
 EDITABLE = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "is_active")
@@ -43,6 +49,10 @@ class BrandForm(ModelForm[Brand]):
     class Meta:
         model = Brand
         fields = EDITABLE
+
+
+class BrandAddForm(BrandForm):
+    team = TEAM_PLACEHOLDER  # the user's own choices: ops.scope.team_field
 
 
 class OverBudgetFilter(admin.SimpleListFilter):
@@ -107,8 +117,9 @@ class CampaignInline(TabularInline[Campaign, Brand]):
 
 
 @admin.register(Brand)
-class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
+class BrandAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
     form = BrandForm
+    scope_field = "pk"
     resource_classes = (BrandExport,)
     # The budgets are in the spend columns ("spend / budget"): every column fits 1440 px.
     list_display = ("name", "zone", "today", "month", "remaining_budget", "serving", "is_active")
@@ -127,6 +138,28 @@ class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Brand]:
         return brands_with_spend(super().get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        allowed = super().has_add_permission(request)
+        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
+
+    def get_form(
+        self, request: HttpRequest, obj: Brand | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = BrandAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            form.base_fields["team"] = team_field(request, "brand")
+        return form
+
+    def get_fieldsets(self, request: HttpRequest, obj: Brand | None = None) -> Any:
+        if obj is not None:
+            return self.fieldsets
+        return (
+            (None, {"fields": ("name", "team", "timezone", "currency", "is_active")}),
+            *self.fieldsets[1:],
+        )
 
     # --- Columns -------------------------------------------------------------------------
 
@@ -161,12 +194,17 @@ class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
     def service_save(self, request: HttpRequest, form: Any, formsets: list[Any], change: bool) -> Brand:
         data = form.cleaned_data
         if not change:
-            return brand_create(**{name: data[name] for name in EDITABLE})
+            asked = data.get("team")
+            team = team_for_new_object(request.user, asked.pk if asked else None, what="brands")
+            return brand_create_in_team(
+                team_id=team.pk if team else None, **{name: data[name] for name in EDITABLE}
+            )
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Brand], is_active: bool) -> None:
         actor = Actor.for_user(request.user)
+        queryset, refused = self.changeable(request, queryset)
         brands = list(queryset.order_by("pk").values_list("pk", "is_active"))
         ids = [pk for pk, _ in brands]
         serving_before = Campaign.objects.filter(brand_id__in=ids, is_active=True).count()
@@ -181,6 +219,8 @@ class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
         if len(brands) > changed:
             text += f" ({len(brands) - changed} already {'active' if is_active else 'inactive'})"
         text += f". Serving campaigns of the selected brands: {serving_before} before, {serving_after} now."
+        if refused:
+            text += f" {refused} skipped: your role does not change them."
         stopped = Counter(
             Campaign.objects.filter(brand_id__in=ids, status=Status.ACTIVE, is_active=False).values_list(
                 "pause_reason", flat=True

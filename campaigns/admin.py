@@ -1,5 +1,9 @@
 """Campaigns in the ops console: serving state and why, spend against each cap, and the
-person's actions (activate, pause, re-evaluate), all through the services."""
+person's actions (activate, pause, re-evaluate), all through the services.
+
+Scoped (``ops.scope``): staff who are not ops see their teams' campaigns and audit trail only,
+and change, activate, pause or re-evaluate those of brands their role changes; the brand and
+schedule choices (and the spend form's campaign autocomplete) offer what they may act on."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from access.selectors import check_schedule_for_campaign, sees_everything
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import PauseReason, Status
 from campaigns.selectors import campaign_events
@@ -25,6 +30,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import campaign_label, local_time, money, usage_bar
 from ops.exports import CampaignExport, ListExportMixin
 from ops.generics import ModelAdmin, ModelForm
+from ops.scope import ScopedAdmin, ScopedRelatedFilter, managed_teams
 from ops.selectors import annotated, campaigns_with_spend, schedule_names
 
 AUDIT_ROWS = 20
@@ -64,7 +70,7 @@ def not_serving_summary(campaigns: Iterable[Campaign]) -> str:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
+class CampaignAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Campaign]):
     form = CampaignForm
     resource_classes = (CampaignExport,)
     list_display = (
@@ -81,8 +87,8 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
         "status",
         ("is_active", admin.BooleanFieldListFilter),
         "pause_reason",
-        "brand",
-        "dayparting_schedule",
+        ("brand", ScopedRelatedFilter),
+        ("dayparting_schedule", ScopedRelatedFilter),
     )
     list_select_related = ("brand", "dayparting_schedule")
     search_fields = ("name", "brand__name")
@@ -126,6 +132,10 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return campaigns_with_spend(super().get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        allowed = super().has_add_permission(request)
+        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
 
     # --- Picking a campaign (the spend form's autocomplete: ops.sites) --------------------
 
@@ -209,6 +219,9 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
         data = form.cleaned_data
         actor = Actor.for_user(request.user)
         schedule = data.get("dayparting_schedule")
+        brand_id = data["brand"].pk if not change else form.instance.brand_id
+        if schedule is not None and (not change or "dayparting_schedule" in form.changed_data):
+            check_schedule_for_campaign(request.user, schedule_id=schedule.pk, brand_id=brand_id)
         if not change:
             campaign = campaign_create(
                 brand_id=data["brand"].pk,
@@ -241,6 +254,7 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
     @admin.action(description="Activate selected campaigns")
     def activate_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         actor = Actor.for_user(request.user)
+        queryset, refused = self.changeable(request, queryset)
         selected = list(queryset.order_by("pk").values_list("pk", "status"))
         to_activate = [pk for pk, status in selected if status != Status.ACTIVE]
         for pk in to_activate:
@@ -255,6 +269,7 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
         if len(selected) > len(to_activate):
             text += f" ({len(selected) - len(to_activate)} already active)"
         text += f". {serving} of {len(selected)} serving now."
+        text += skipped(refused)
         blocked = not_serving_summary(after)
         if blocked:
             text += f" Could not serve: {blocked}."
@@ -263,18 +278,20 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
     @admin.action(description="Pause selected campaigns (a person's pause: no job resumes it)")
     def pause_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         actor = Actor.for_user(request.user)
+        queryset, refused = self.changeable(request, queryset)
         selected = list(queryset.order_by("pk").values_list("pk", "status"))
         to_pause = [pk for pk, status in selected if status == Status.ACTIVE]
         for pk in to_pause:
             campaign_pause(campaign_id=pk, actor=actor, reason="paused in the admin")
         text = f"Paused {len(to_pause)} campaign(s)."
-        skipped = len(selected) - len(to_pause)
-        if skipped:
-            text += f" {skipped} skipped: their status is not active."
+        if skipped_paused := len(selected) - len(to_pause):
+            text += f" {skipped_paused} skipped: their status is not active."
+        text += skipped(refused)
         self.message_user(request, text, messages.SUCCESS if to_pause else messages.INFO)
 
     @admin.action(description="Re-evaluate selected campaigns now")
     def reevaluate_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        queryset, refused = self.changeable(request, queryset)
         ids = list(queryset.values_list("pk", flat=True))
         result = reevaluate(
             Campaign.objects.filter(pk__in=ids, status=Status.ACTIVE), actor=Actor.for_user(request.user)
@@ -286,12 +303,17 @@ class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
         )
         if len(ids) > result.checked:
             text += f" {len(ids) - result.checked} skipped: their status is not active."
+        text += skipped(refused)
         blocked = not_serving_summary(
             Campaign.objects.filter(pk__in=ids).select_related("brand").order_by("brand__name", "name")
         )
         if blocked:
             text += f" Not serving: {blocked}."
         self.message_user(request, text, messages.WARNING if blocked else messages.SUCCESS)
+
+
+def skipped(refused: int) -> str:
+    return f" {refused} skipped: your role does not change their brand." if refused else ""
 
 
 def describe_reason(reason: str) -> str:
@@ -357,8 +379,10 @@ def _plain(value: Any, names: dict[int, str]) -> str:
 
 
 @admin.register(CampaignEvent)
-class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
+class CampaignEventAdmin(ScopedAdmin, ModelAdmin[CampaignEvent]):
     """The audit trail: read-only."""
+
+    scope_field = "campaign__brand"
 
     list_display = ("when", "campaign_label", "kind", "why", "who", "change")
     # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).

@@ -1,5 +1,9 @@
 """Admin pages of the events app: the log (read-only), webhook endpoints (written through
-``events.services``, with a warning on disabled ones) and the delivery log (read-only)."""
+``events.services``, with a warning on disabled ones) and the delivery log (read-only).
+
+Scoped (``ops.scope``): staff who are not ops see the events of their teams' brands (events
+of no brand: ops only), and their own webhook endpoints with their deliveries; an endpoint's
+brands are chosen among the brands they may see."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from access.roles import Action
+from access.selectors import sees_everything
 from core.actors import Actor
 from events.models import Event, WebhookDelivery, WebhookEndpoint
 from events.services import (
@@ -22,6 +28,7 @@ from events.services import (
 )
 from ops.admin_base import ServiceModelAdmin
 from ops.generics import ModelAdmin, ModelForm
+from ops.scope import ScopedAdmin
 
 
 class ReadOnlyAdmin(ModelAdmin[Any]):
@@ -36,7 +43,7 @@ class ReadOnlyAdmin(ModelAdmin[Any]):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(ScopedAdmin, ReadOnlyAdmin):
     """The audit trail of everything: newest first, filterable by type, actor and brand."""
 
     list_display = (
@@ -65,8 +72,20 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.for_user(request.user)
 
 
+class OwnedAdmin(ScopedAdmin):
+    """Rows of the user's own webhook endpoints (every one for ops staff)."""
+
+    owner_field = "owner"
+    pick_action = Action.READ  # an endpoint receives the events of brands its owner may see
+
+    def limit_to_scope(self, request: HttpRequest, queryset: QuerySet[Any], action: Action) -> QuerySet[Any]:
+        if sees_everything(request.user):
+            return queryset
+        return queryset.filter(**{self.owner_field: request.user.pk})
+
+
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ServiceModelAdmin[WebhookEndpoint]):
+class WebhookEndpointAdmin(OwnedAdmin, ServiceModelAdmin[WebhookEndpoint]):
     list_display = ("id", "url", "description", "state", "failing_since", "event_types", "created_at")
     list_filter = ("enabled",)
     search_fields = ("url", "description")
@@ -116,8 +135,8 @@ class WebhookEndpointAdmin(ServiceModelAdmin[WebhookEndpoint]):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        if object_id and request.method == "GET":
-            endpoint = WebhookEndpoint.objects.filter(pk=object_id).first()
+        if object_id and request.method == "GET" and object_id.isdigit():
+            endpoint = self.get_queryset(request).filter(pk=object_id).first()
             if endpoint is not None and not endpoint.enabled:
                 messages.warning(
                     request,
@@ -132,7 +151,7 @@ class WebhookEndpointAdmin(ServiceModelAdmin[WebhookEndpoint]):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        disabled = WebhookEndpoint.objects.filter(enabled=False).count()
+        disabled = self.get_queryset(request).filter(enabled=False).count()
         if disabled and request.method == "GET":
             messages.warning(
                 request, f"{disabled} webhook endpoint(s) disabled: nothing is delivered to them."
@@ -168,7 +187,9 @@ class WebhookEndpointAdmin(ServiceModelAdmin[WebhookEndpoint]):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(OwnedAdmin, ReadOnlyAdmin):
+    owner_field = "endpoint__owner"
+
     list_display = (
         "at",
         "endpoint",
@@ -179,7 +200,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "error",
         "next_attempt_at",
     )
-    list_filter = ("endpoint",)
+    list_filter = (("endpoint", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("endpoint", "event")
     date_hierarchy = "at"
     show_full_result_count = False

@@ -102,9 +102,11 @@ def _share(spend: Decimal, budget: Decimal | None) -> Decimal | None:
     return spend / budget
 
 
-def dashboard_brands(moment: dt.datetime) -> list[Brand]:
-    """Active brands with today's and the month's spend (two queries)."""
-    return list(brands_with_spend(Brand.objects.filter(is_active=True), moment).order_by("name"))
+def dashboard_brands(moment: dt.datetime, brands: QuerySet[Brand] | None = None) -> list[Brand]:
+    """Active brands (of ``brands``: the viewer's scope) with today's and the month's spend
+    (two queries)."""
+    chosen = Brand.objects.all() if brands is None else brands
+    return list(brands_with_spend(chosen.filter(is_active=True), moment).order_by("name"))
 
 
 def currency_totals(brands: Iterable[Brand]) -> list[CurrencyTotals]:
@@ -146,11 +148,13 @@ def closest_to_caps(brands: Iterable[Brand], limit: int = 10) -> list[BrandUsage
     return usages[:limit]
 
 
-def campaign_state_counts() -> dict[str, int]:
-    """Campaigns by state: ``serving``, each pause reason, and each other status (one query)."""
+def campaign_state_counts(campaigns: QuerySet[Campaign] | None = None) -> dict[str, int]:
+    """Campaigns (of ``campaigns``: the viewer's scope) by state: ``serving``, each pause
+    reason, and each other status (one query)."""
     counts: dict[str, int] = defaultdict(int)
     rows = (
-        Campaign.objects.order_by()
+        (Campaign.objects.all() if campaigns is None else campaigns)
+        .order_by()
         .values_list("status", "is_active", "pause_reason")
         .annotate(n=Count("pk"))
         .values_list("status", "is_active", "pause_reason", "n")

@@ -1,4 +1,8 @@
-"""The ops dashboard: today in each brand's own time zone, at a glance."""
+"""The ops dashboard: today in each brand's own time zone, at a glance.
+
+Scoped (``ops.scope``): every panel and the chart count only the brands and campaigns the
+viewer may see; ``?brand=`` naming another team's brand shows the default chart, as an
+unknown id does."""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from access.roles import Action
 from brands.models import Brand
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.money import ZERO
 from core.timeutils import local_date, now
 from ops.charts import spend_chart
 from ops.display import money, usage_bar
+from ops.scope import in_scope
 from ops.selectors import (
     brand_spend_history,
     campaign_state_counts,
@@ -25,9 +32,9 @@ CHART_DAYS = 30
 
 def dashboard(request: HttpRequest) -> TemplateResponse:
     moment = now()
-    brands = dashboard_brands(moment)
+    brands = dashboard_brands(moment, in_scope(request, Brand, Action.READ))
     closest = closest_to_caps(brands)
-    counts = campaign_state_counts()
+    counts = campaign_state_counts(in_scope(request, Campaign, Action.READ))
     stopped = [(reason.label, counts.get(reason.value, 0)) for reason in PauseReason]
     by_status = [
         (f"Status {status.label.lower()} (set by a person)", counts.get(f"status:{status.value}", 0))

@@ -1,5 +1,10 @@
 """Dayparting schedules in the ops console: windows with days as checkboxes, and saves
-through the scheduling services (which re-evaluate the campaigns that use the schedule)."""
+through the scheduling services (which re-evaluate the campaigns that use the schedule).
+
+Scoped by team (``access.selectors.schedules_in_scope``): staff who are not ops see the shared
+schedules and their teams' own, change their teams' own as their role allows (shared ones:
+ops only), add one to a team they manage, and see only their teams' campaigns among a
+schedule's users (count, time zones)."""
 
 from __future__ import annotations
 
@@ -9,19 +14,23 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from access.roles import Action
+from access.selectors import brand_ids_in_scope, schedules_in_scope, sees_everything, team_for_new_object
+from access.services import schedule_create_in_team
 from campaigns.models import Campaign
 from core.actors import Actor
 from core.timeutils import now
 from ops.admin_base import ServiceModelAdmin, live_forms
 from ops.generics import ModelForm, TabularInline
+from ops.scope import TEAM_PLACEHOLDER, ScopedAdmin, managed_teams, team_field
 from scheduling.models import DaypartingSchedule, ScheduleWindow
-from scheduling.services import schedule_create, schedule_update
+from scheduling.services import schedule_update
 from scheduling.windows import DAY_NAMES, days_to_mask, is_within, mask_to_days
 
 
@@ -87,30 +96,77 @@ class ScheduleForm(ModelForm[DaypartingSchedule]):
         }
 
 
+class ScheduleAddForm(ScheduleForm):
+    team = TEAM_PLACEHOLDER  # the user's own choices: ops.scope.team_field
+
+
+def campaigns_in_scope(request: HttpRequest) -> Q:
+    """The campaigns of a schedule the user may see (a shared schedule serves every team)."""
+    brands = brand_ids_in_scope(request.user)
+    return Q() if brands is None else Q(campaigns__brand_id__in=brands)
+
+
 @admin.register(DaypartingSchedule)
-class ScheduleAdmin(ServiceModelAdmin[DaypartingSchedule]):
+class ScheduleAdmin(ScopedAdmin, ServiceModelAdmin[DaypartingSchedule]):
     form = ScheduleForm
     inlines = (WindowInline,)
-    list_display = ("name", "timezone_display", "is_active", "days", "windows_display", "active_now", "users")
+    list_display = (
+        "name",
+        "team",
+        "timezone_display",
+        "is_active",
+        "days",
+        "windows_display",
+        "active_now",
+        "users",
+    )
     list_filter = ("is_active",)
+    list_select_related = ("team",)
     search_fields = ("name",)
     list_per_page = 50
-    readonly_fields = ("days", "active_now", "users")
+    readonly_fields = ("team", "days", "active_now", "users")
+
+    def limit_to_scope(self, request: HttpRequest, queryset: QuerySet[Any], action: Action) -> QuerySet[Any]:
+        return schedules_in_scope(queryset, request.user, action)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        allowed = super().has_add_permission(request)
+        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
 
     def get_fields(self, request: HttpRequest, obj: DaypartingSchedule | None = None) -> Any:
         fields = ("name", "timezone", "is_active")
-        return fields if obj is None else (*fields, *self.readonly_fields)
+        return ("name", "team", "timezone", "is_active") if obj is None else (*fields, *self.readonly_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: DaypartingSchedule | None = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: DaypartingSchedule | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = ScheduleAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            form.base_fields["team"] = team_field(request, "schedule")
+        return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DaypartingSchedule]:
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("windows")
-            .annotate(campaign_count=Count("campaigns", distinct=True))
-        )
+        schedules: QuerySet[DaypartingSchedule] = super().get_queryset(request)
+        users = Count("campaigns", filter=campaigns_in_scope(request), distinct=True)
+        return schedules.prefetch_related("windows").annotate(campaign_count=users)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        schedule = super().get_object(request, object_id, from_field)
+        if schedule is not None:
+            schedule.user_timezones = user_timezones(request, [schedule.pk])[schedule.pk]
+        return schedule
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
         return ScheduleChangeList
+
+    @admin.display(description="Team", ordering="team__name")
+    def team(self, obj: DaypartingSchedule) -> str:
+        return obj.team.name if obj.team else "shared"
 
     # --- Columns -------------------------------------------------------------------------
 
@@ -128,22 +184,12 @@ class ScheduleAdmin(ServiceModelAdmin[DaypartingSchedule]):
 
     @admin.display(description="Active now")
     def active_now(self, obj: DaypartingSchedule) -> str:
-        timezones = getattr(obj, "user_timezones", None)
-        if timezones is None:
-            timezones = sorted(
-                set(
-                    Campaign.objects.filter(dayparting_schedule_id=obj.pk).values_list(
-                        "brand__timezone", flat=True
-                    )
-                )
-            )
-        return active_now_text(obj, timezones)
+        # The time zones of the campaigns the user may see (ScheduleChangeList, get_object).
+        return active_now_text(obj, getattr(obj, "user_timezones", []))
 
     @admin.display(description="Campaigns using it")
     def users(self, obj: DaypartingSchedule) -> SafeString:
-        count = getattr(obj, "campaign_count", None)
-        if count is None:
-            count = Campaign.objects.filter(dayparting_schedule_id=obj.pk).count()
+        count = getattr(obj, "campaign_count", 0)  # of the user's brands (get_queryset)
         return format_html(
             '<a href="{}?dayparting_schedule__id__exact={}">{} campaign(s)</a>',
             reverse("admin:campaigns_campaign_changelist"),
@@ -166,8 +212,14 @@ class ScheduleAdmin(ServiceModelAdmin[DaypartingSchedule]):
             for window in live_forms(formsets)
         ]
         if not change:
-            return schedule_create(
-                name=data["name"], timezone=data["timezone"], is_active=data["is_active"], windows=windows
+            asked = data.get("team")
+            team = team_for_new_object(request.user, asked.pk if asked else None, what="schedules")
+            return schedule_create_in_team(
+                team_id=team.pk if team else None,
+                name=data["name"],
+                timezone=data["timezone"],
+                is_active=data["is_active"],
+                windows=windows,
             )
         return schedule_update(
             schedule_id=form.instance.pk,
@@ -195,22 +247,28 @@ def active_now_text(schedule: DaypartingSchedule, user_timezones: list[str]) -> 
     return f"Yes in {', '.join(inside)}; no in {', '.join(outside)}"
 
 
+def user_timezones(request: HttpRequest, schedule_ids: list[int]) -> dict[int, list[str]]:
+    """The time zones of the campaigns using each schedule, of the brands the user may see
+    (one query)."""
+    zones: dict[int, set[str]] = defaultdict(set)
+    campaigns = Campaign.objects.filter(dayparting_schedule_id__in=schedule_ids)
+    brands = brand_ids_in_scope(request.user)
+    if brands is not None:
+        campaigns = campaigns.filter(brand_id__in=brands)
+    rows = campaigns.order_by().values_list("dayparting_schedule_id", "brand__timezone").distinct()
+    for schedule_id, zone in rows:
+        if schedule_id is not None:
+            zones[schedule_id].add(zone)
+    return {pk: sorted(zones[pk]) for pk in schedule_ids}
+
+
 class ScheduleChangeList(ChangeList):
     """Loads the time zones of each listed schedule's campaigns in one query."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         schedules = list(self.result_list)
-        zones: dict[int, set[str]] = defaultdict(set)
-        rows = (
-            Campaign.objects.filter(dayparting_schedule_id__in=[s.pk for s in schedules])
-            .order_by()
-            .values_list("dayparting_schedule_id", "brand__timezone")
-            .distinct()
-        )
-        for schedule_id, zone in rows:
-            if schedule_id is not None:
-                zones[schedule_id].add(zone)
+        zones = user_timezones(request, [s.pk for s in schedules])
         for schedule in schedules:
-            schedule.user_timezones = sorted(zones[schedule.pk])
+            schedule.user_timezones = zones[schedule.pk]
         self.result_list = schedules

@@ -1,5 +1,8 @@
 """The spend ledger in the ops console: read-only rows; a manual spend goes through the
-record-spend service (so it pauses what it must, in the same transaction)."""
+record-spend service (so it pauses what it must, in the same transaction).
+
+Scoped (``ops.scope``): staff who are not ops see their teams' spend only (rows, filters,
+totals, exports) and record spend on the campaigns of brands their role records spend on."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from django.db.models import Field, Model
 from django.forms.models import construct_instance
 from django.http import HttpRequest, HttpResponse
 
+from access.roles import Action
+from access.selectors import sees_everything, teams_in_scope
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.actors import Actor
@@ -19,6 +24,7 @@ from ops.admin_base import ServiceModelAdmin
 from ops.display import campaign_label, money
 from ops.exports import ListExportMixin, SpendExport
 from ops.generics import ModelAdmin, ModelForm
+from ops.scope import ScopedAdmin, ScopedRelatedFilter, in_scope
 from ops.selectors import spend_totals
 from spending.models import MANUAL_SOURCE, Spend
 from spending.services import spend_record
@@ -41,7 +47,7 @@ class SpendRecordForm(ModelForm[Spend]):
         fields = ("campaign", "amount", "date", "description", "source", "external_id")
         help_texts = {
             "date": "The brand's local date; empty means today in the brand's time zone.",
-            "external_id": "Optional idempotency key: the same key (per source) is recorded once.",
+            "external_id": "Optional idempotency key: the same key (per brand and source) is recorded once.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,18 +68,20 @@ class SpendRecordForm(ModelForm[Spend]):
 
 
 class CampaignFilter(RelatedFieldListFilter):
-    """Campaigns by label ("Acme / Campaign 1"), ordered by brand, in one query."""
+    """The campaigns the user may see by label ("Acme / Campaign 1"), ordered by brand, in one query."""
 
     def field_choices(
         self, field: Field[Any, Any], request: HttpRequest, model_admin: ModelAdmin[Model]
     ) -> list[tuple[str, StrOrPromise]]:
-        rows = Campaign.objects.order_by("brand__name", "name").values_list("pk", "brand__name", "name")
+        campaigns = in_scope(request, Campaign)
+        rows = campaigns.order_by("brand__name", "name").values_list("pk", "brand__name", "name")
         return [(str(pk), campaign_label(brand, name)) for pk, brand, name in rows]
 
 
 @admin.register(Spend)
-class SpendAdmin(ListExportMixin, ServiceModelAdmin[Spend]):
+class SpendAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Spend]):
     form = SpendRecordForm
+    pick_action = Action.RECORD_SPEND
     resource_classes = (SpendExport,)
     change_list_template = "admin/spending/spend/change_list.html"  # adds the filtered rows' totals
     list_display = (
@@ -88,12 +96,18 @@ class SpendAdmin(ListExportMixin, ServiceModelAdmin[Spend]):
     list_select_related = ("brand", "campaign")
     # The ledger is the largest table: one COUNT for the filtered rows, not a second for all.
     show_full_result_count = False
-    list_filter = ("brand", ("campaign", CampaignFilter), "source", "date")
+    list_filter = (("brand", ScopedRelatedFilter), ("campaign", CampaignFilter), "source", "date")
     search_fields = ("campaign__name", "brand__name", "external_id", "description")
     date_hierarchy = "date"
     list_per_page = 100
     autocomplete_fields = ("campaign",)
     fields = ("campaign", "amount", "date", "description", "source", "external_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        allowed = super().has_add_permission(request)
+        if not allowed or sees_everything(request.user):
+            return allowed
+        return bool(teams_in_scope(request.user, Action.RECORD_SPEND).exists())
 
     def get_readonly_fields(self, request: HttpRequest, obj: Spend | None = None) -> Any:
         if obj is None:

@@ -1,4 +1,7 @@
-"""Read-only admin pages for what the jobs record (schedules are edited under Periodic tasks)."""
+"""Read-only admin pages for what the jobs record (schedules are edited under Periodic tasks).
+
+Reset markers are scoped by brand (``ops.scope``); the heartbeat and sweep runs are for ops
+staff only (``ops.sites.OPS_ONLY``)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ops.scope import ScopedAdmin
 from tasks.models import BrandResetMarker, Heartbeat, SweepRun
 
 if TYPE_CHECKING:
@@ -24,7 +28,7 @@ class ReadOnlyAdmin(ModelAdmin):
 
 
 @admin.register(BrandResetMarker)
-class BrandResetMarkerAdmin(ReadOnlyAdmin):
+class BrandResetMarkerAdmin(ScopedAdmin, ReadOnlyAdmin):
     list_display = ("brand", "daily_period", "daily_reset_at", "monthly_period", "monthly_reset_at")
     list_select_related = ("brand",)
     search_fields = ("brand__name",)
