@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from access.selectors import sees_everything, team_for_new_object
 from access.services import brand_create_in_team
 from brands.models import Brand
 from brands.services import brand_set_active, brand_update
@@ -29,7 +28,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
 from ops.exports import BrandExport, ListExportMixin
 from ops.generics import ModelForm, TabularInline
-from ops.scope import TEAM_PLACEHOLDER, ScopedAdmin, managed_teams, team_field
+from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from ops.selectors import annotated, brands_with_spend
 
 EDITABLE = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "is_active")
@@ -117,8 +116,10 @@ class CampaignInline(TabularInline[Campaign, Brand]):
 
 
 @admin.register(Brand)
-class BrandAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
+class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
     form = BrandForm
+    add_form = BrandAddForm
+    new_what = "brand"
     scope_field = "pk"
     resource_classes = (BrandExport,)
     # The budgets are in the spend columns ("spend / budget"): every column fits 1440 px.
@@ -138,20 +139,6 @@ class BrandAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Brand]:
         return brands_with_spend(super().get_queryset(request))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        allowed = super().has_add_permission(request)
-        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
-
-    def get_form(
-        self, request: HttpRequest, obj: Brand | None = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = BrandAddForm
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is None:
-            form.base_fields["team"] = team_field(request, "brand")
-        return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Brand | None = None) -> Any:
         if obj is not None:
@@ -194,10 +181,8 @@ class BrandAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
     def service_save(self, request: HttpRequest, form: Any, formsets: list[Any], change: bool) -> Brand:
         data = form.cleaned_data
         if not change:
-            asked = data.get("team")
-            team = team_for_new_object(request.user, asked.pk if asked else None, what="brands")
             return brand_create_in_team(
-                team_id=team.pk if team else None, **{name: data[name] for name in EDITABLE}
+                team_id=self.new_team_id(request, data), **{name: data[name] for name in EDITABLE}
             )
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from access.selectors import check_schedule_for_campaign, sees_everything
+from access.selectors import check_schedule_for_campaign
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.rules import PauseReason, Status
 from campaigns.selectors import campaign_events
@@ -30,7 +30,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import campaign_label, local_time, money, usage_bar
 from ops.exports import CampaignExport, ListExportMixin
 from ops.generics import ModelAdmin, ModelForm
-from ops.scope import ScopedAdmin, ScopedRelatedFilter, managed_teams
+from ops.scope import AddedByTeamManagers, ScopedAdmin, ScopedRelatedFilter
 from ops.selectors import annotated, campaigns_with_spend, schedule_names
 
 AUDIT_ROWS = 20
@@ -70,7 +70,7 @@ def not_serving_summary(campaigns: Iterable[Campaign]) -> str:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Campaign]):
+class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceModelAdmin[Campaign]):
     form = CampaignForm
     resource_classes = (CampaignExport,)
     list_display = (
@@ -132,10 +132,6 @@ class CampaignAdmin(ScopedAdmin, ListExportMixin, ServiceModelAdmin[Campaign]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return campaigns_with_spend(super().get_queryset(request))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        allowed = super().has_add_permission(request)
-        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
 
     # --- Picking a campaign (the spend form's autocomplete: ops.sites) --------------------
 

@@ -26,7 +26,14 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 
 from access.models import Team
 from access.roles import Action
-from access.selectors import brands_in_scope, schedules_in_scope, scoped, sees_everything, teams_in_scope
+from access.selectors import (
+    brands_in_scope,
+    schedules_in_scope,
+    scoped,
+    sees_everything,
+    team_for_new_object,
+    teams_in_scope,
+)
 from brands.models import Brand
 from campaigns.models import Campaign
 from scheduling.models import DaypartingSchedule
@@ -136,6 +143,35 @@ class ScopedAdmin(_Base):
             if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
                 field.queryset = picked_in_scope(request, field.queryset, self.pick_action)
         return form
+
+
+class AddedByTeamManagers(_Base):
+    """Adding needs the model permission and, for staff who are not ops, a team they manage."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        allowed = super().has_add_permission(request, *args)
+        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
+
+
+class JoinsTeamOnAdd(AddedByTeamManagers):
+    """The add form of a brand or schedule asks for its team (``team_field``); ``new_team_id``
+    says which team the new object joins, or refuses (``access.selectors.team_for_new_object``)."""
+
+    add_form: type[forms.ModelForm[Any]]  # the model's form, declaring ``team = TEAM_PLACEHOLDER``
+    new_what = "brand"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            form.base_fields["team"] = team_field(request, self.new_what)
+        return form
+
+    def new_team_id(self, request: HttpRequest, data: dict[str, Any]) -> int | None:
+        asked = data.get("team")
+        team = team_for_new_object(request.user, asked.pk if asked else None, what=f"{self.new_what}s")
+        return team.pk if team else None
 
 
 class ScopedRelatedFilter(RelatedFieldListFilter):

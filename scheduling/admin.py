@@ -21,14 +21,14 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from access.roles import Action
-from access.selectors import brand_ids_in_scope, schedules_in_scope, sees_everything, team_for_new_object
+from access.selectors import brand_ids_in_scope, schedules_in_scope
 from access.services import schedule_create_in_team
 from campaigns.models import Campaign
 from core.actors import Actor
 from core.timeutils import now
 from ops.admin_base import ServiceModelAdmin, live_forms
 from ops.generics import ModelForm, TabularInline
-from ops.scope import TEAM_PLACEHOLDER, ScopedAdmin, managed_teams, team_field
+from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from scheduling.services import schedule_update
 from scheduling.windows import DAY_NAMES, days_to_mask, is_within, mask_to_days
@@ -107,8 +107,10 @@ def campaigns_in_scope(request: HttpRequest) -> Q:
 
 
 @admin.register(DaypartingSchedule)
-class ScheduleAdmin(ScopedAdmin, ServiceModelAdmin[DaypartingSchedule]):
+class ScheduleAdmin(JoinsTeamOnAdd, ScopedAdmin, ServiceModelAdmin[DaypartingSchedule]):
     form = ScheduleForm
+    add_form = ScheduleAddForm
+    new_what = "schedule"
     inlines = (WindowInline,)
     list_display = (
         "name",
@@ -129,26 +131,12 @@ class ScheduleAdmin(ScopedAdmin, ServiceModelAdmin[DaypartingSchedule]):
     def limit_to_scope(self, request: HttpRequest, queryset: QuerySet[Any], action: Action) -> QuerySet[Any]:
         return schedules_in_scope(queryset, request.user, action)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        allowed = super().has_add_permission(request)
-        return allowed and (sees_everything(request.user) or managed_teams(request).exists())
-
     def get_fields(self, request: HttpRequest, obj: DaypartingSchedule | None = None) -> Any:
         fields = ("name", "timezone", "is_active")
         return ("name", "team", "timezone", "is_active") if obj is None else (*fields, *self.readonly_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: DaypartingSchedule | None = None) -> Any:
         return () if obj is None else self.readonly_fields
-
-    def get_form(
-        self, request: HttpRequest, obj: DaypartingSchedule | None = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = ScheduleAddForm
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is None:
-            form.base_fields["team"] = team_field(request, "schedule")
-        return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DaypartingSchedule]:
         schedules: QuerySet[DaypartingSchedule] = super().get_queryset(request)
@@ -212,10 +200,8 @@ class ScheduleAdmin(ScopedAdmin, ServiceModelAdmin[DaypartingSchedule]):
             for window in live_forms(formsets)
         ]
         if not change:
-            asked = data.get("team")
-            team = team_for_new_object(request.user, asked.pk if asked else None, what="schedules")
             return schedule_create_in_team(
-                team_id=team.pk if team else None,
+                team_id=self.new_team_id(request, data),
                 name=data["name"],
                 timezone=data["timezone"],
                 is_active=data["is_active"],
