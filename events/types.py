@@ -6,10 +6,14 @@ checks it, so a caller cannot write an event a receiver would not understand.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
+
+from core.money import to_money
 
 
 class EventType(models.TextChoices):
@@ -25,6 +29,10 @@ class EventType(models.TextChoices):
     BUDGET_THRESHOLD_REACHED = "budget.threshold_reached", "Budget threshold reached"
     BUDGET_FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast exceeded"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+    TEAM_CREATED = "team.created", "Team created"
+    TEAM_UPDATED = "team.updated", "Team updated"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
     PING = "ping", "Test ping of a webhook endpoint"
 
 
@@ -53,6 +61,13 @@ DATA_KEYS: dict[str, frozenset[str]] = {
         {"month", "projected_spend", "budget", "projected_exhaustion"}
     ),
     EventType.WEBHOOK_ENDPOINT_DISABLED: frozenset({"endpoint", "failing_since"}),
+    EventType.TEAM_CREATED: frozenset({"changes"}),
+    EventType.TEAM_UPDATED: frozenset({"changes"}),
+    # Never the key itself: its prefix (shown in every list) tells keys apart.
+    EventType.API_KEY_CREATED: frozenset(
+        {"api_key", "name", "prefix", "team", "role", "brands", "expires_at"}
+    ),
+    EventType.API_KEY_REVOKED: frozenset({"api_key", "name", "prefix", "team"}),
     EventType.PING: frozenset({"endpoint"}),
 }
 
@@ -92,3 +107,33 @@ def is_budget_audit(event_type: str, data: Mapping[str, Any]) -> bool:
     return (
         event_type in _CHANGE_TYPES and isinstance(changes, Mapping) and bool(BUDGET_FIELDS & changes.keys())
     )
+
+
+def change_value(value: Any) -> Any:
+    """A field's value as ``changes`` carries it (JSON-ready): money as ``"12.50"``, dates and
+    moments in ISO 8601, times as ``HH:MM``, a model instance as its id, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return str(to_money(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, set | frozenset):
+        return sorted(change_value(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [change_value(item) for item in value]
+    return value
+
+
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [from, to]}`` for every field of ``after`` whose value differs from its value in
+    ``before`` (a field ``before`` lacks changes from ``None``: a creation passes ``{}``).
+    Generic over the fields passed: a service names the fields it audits."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in after.items():
+        old, new = change_value(before.get(name)), change_value(value)
+        if old != new or name not in before:
+            changes[name] = [old, new]
+    return changes
