@@ -13,9 +13,10 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from spending.models import Spend
 from tasks.models import BrandResetMarker
 from tasks.tests.helpers import spent_out_campaign
@@ -47,7 +48,7 @@ def test_enforce_commands_print_the_summary_and_pause(command: str, office_hours
 
     dry = run(command, dry_run=True)
     assert _state() == [(office_hours_campaign.pk, True, ""), (other.pk, True, "")]
-    assert not CampaignEvent.objects.exists()
+    assert not event_log().exists()
     [summary] = run(command)
 
     assert dry[0]["dry_run"] is True
