@@ -25,7 +25,7 @@ from core import notifications
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from events.selectors import endpoint_scope, event_log
 from events.services import alert_endpoint_sync
-from events.tasks import dispatch_webhooks
+from events.tasks import dispatch_webhooks, nudger
 from spending.models import Spend
 from spending.services import SpendInput, spend_record
 from tasks import services
@@ -331,9 +331,11 @@ def test_a_pause_writes_its_event_and_nudges_the_dispatcher_after_commit(
             assert event.data["reason"] == "campaign_daily_budget"
             assert endpoint is not None
             assert event_log().filter(endpoint_scope(endpoint).event_filter(endpoint.pk)).count() == 1
+        assert nudger.wait_idle()
         assert not nudge.called  # not before commit
         for callback in callbacks:
             callback()
+        assert nudger.wait_idle()  # sent from the nudger's thread: the request does not wait
 
     assert nudge.call_count == 1
 
@@ -350,6 +352,7 @@ def test_a_broker_outage_never_blocks_the_pause_nor_loses_its_event(
         django_capture_on_commit_callbacks(execute=True),
     ):
         outcome = spend_record(campaign_id=campaign.pk, amount="5.00")
+        assert nudger.wait_idle()
 
     assert nudge.called
     assert not outcome.campaign_state.is_active
