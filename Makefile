@@ -55,6 +55,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
+## The suite alone; DB_DRIVER (psycopg2 | psycopg) and PYTEST_ARGS pass through:
+## `make pytest DB_DRIVER=psycopg PYTEST_ARGS="-n 2"` is one of CI's two passes.
 pytest: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -28,3 +31,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _private_counters(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Every test counts its throttles in a file of its own (``core.hitcounters``), and starts
+    with no address blocked for failed authentication."""
+    from api.throttling import auth_failures
+
+    settings.COUNTER_FILE = tmp_path / "counters.sqlite3"
+    auth_failures.reset()
+    yield
+    auth_failures.reset()

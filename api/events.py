@@ -22,9 +22,9 @@ from events.selectors import event_feed
 from events.services import events_position
 from events.types import SUBSCRIBABLE_TYPES, ActorKind
 
+from .base import ApiViewSet
 from .fields import ID_MAX
 from .schema import AutoSchema
-from .views import ApiViewSet
 
 FEED_DEFAULT_LIMIT = 100
 

@@ -9,7 +9,9 @@
 Service errors are mapped here, so views never catch: Django ``ValidationError`` -> 400
 with its field names, ``NestedValidationError`` -> its ``detail``, ``ConflictError`` -> 409,
 ``Model.DoesNotExist`` -> 404. Database errors a client could provoke with a racing request
-(a unique name taken meanwhile) or an out-of-range number answer 409 and 400, never 500.
+(a unique name taken meanwhile) or an out-of-range number answer 409 and 400, never 500; a
+lost or refused database connection answers 503 with ``Retry-After`` (``api.middleware``
+does the same for errors outside DRF's views).
 """
 
 from __future__ import annotations
@@ -29,9 +31,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ConflictError, DomainError, NestedValidationError
 
+from .middleware import RETRY_AFTER_SECONDS, is_database_unavailable
+
 logger = logging.getLogger("budget.api")
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database connection was lost or refused: 503, retry after ``wait`` seconds."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; retry later."
+    default_code = "service_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 class Conflict(exceptions.APIException):
@@ -44,15 +57,19 @@ class Conflict(exceptions.APIException):
         self.field = field
 
 
+def _field_name(name: str) -> str:
+    return NON_FIELD if name == NON_FIELD_ERRORS else name
+
+
 def django_errors(error: DjangoValidationError) -> dict[str, Any]:
     """A Django ``ValidationError`` as ``{field: [messages]}``."""
     if isinstance(error, NestedValidationError):
-        return dict(error.detail)
-    if hasattr(error, "error_dict"):
         return {
-            (NON_FIELD if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
+            field: [{_field_name(name): messages for name, messages in item.items()} for item in items]
+            for field, items in error.detail.items()
         }
+    if hasattr(error, "error_dict"):
+        return {_field_name(field): messages for field, messages in error.message_dict.items()}
     return {NON_FIELD: error.messages}
 
 
@@ -74,6 +91,9 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.PermissionDenied()
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound(str(exc) or None)
+    if is_database_unavailable(exc):
+        logger.error("database unavailable, answered 503: %s", exc)
+        return DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         logger.info("integrity error answered with 409: %s", exc)
         return Conflict("The request conflicts with a concurrent change; retry it.", code="integrity")

@@ -1,7 +1,21 @@
-"""django-filter FilterSets for the list endpoints (query parameters in API.md)."""
+"""django-filter FilterSets for the list endpoints (query parameters in API.md).
+
+Every parameter is parsed strictly and a value that does not parse answers 400 naming the
+parameter (``DjangoFilterBackend`` raises the FilterSet's form errors): booleans are
+``true`` or ``false``, ids are ASCII whole numbers within the bigint range, dates are
+``YYYY-MM-DD``, ``ordering`` is a comma-separated list of the fields each list names
+(``-`` for descending), applied with the primary key as the last tie-breaker so that
+pages are stable.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,21 +23,106 @@ from drf_spectacular.utils import extend_schema_field
 from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
+from core.models import ID_MAX
+from core.timeutils import DATE_PATTERN, parse_date
 from scheduling.models import DaypartingSchedule
-from spending.models import Spend
+from spending.models import SOURCE_MAX_LENGTH, Spend
 
-from .fields import ID_MAX
+_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.NumberFilter):  # type: ignore[misc]
+class Parameter(forms.Field):
+    """A query parameter: absent means no filter; present but empty is an error (the
+    schema's type has no empty value)."""
+
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("This parameter may not be empty.", code="blank")
+        return super().clean(value)
+
+
+class BooleanParameter(Parameter):
+    """``true`` or ``false``; anything else is an error (not "no filter")."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return bool(value == "true")
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class IdParameter(Parameter):
+    def to_python(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _ID.fullmatch(value) or int(value) > ID_MAX:
+            raise forms.ValidationError("Enter an id: a whole number from 1.", code="invalid")
+        return int(value)
+
+
+class DateParameter(Parameter):
+    def to_python(self, value: Any) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class ChoiceParameter(forms.ChoiceField):
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("This parameter may not be empty.", code="blank")
+        return super().clean(value)
+
+
+class ChoiceFilter(filters.ChoiceFilter):  # type: ignore[misc]
+    field_class = ChoiceParameter
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(filters.Filter):  # type: ignore[misc]
+    """``true`` or ``false`` as sent (django-filter's own reads ``maybe`` as no filter)."""
+
+    field_class = BooleanParameter
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(filters.Filter):  # type: ignore[misc]
     """An id: a whole number within the bigint range (anything else answers 400)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        kwargs.setdefault("decimal_places", 0)
-        super().__init__(*args, **kwargs)
+    field_class = IdParameter
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+class DateFilter(filters.Filter):  # type: ignore[misc]
+    field_class = DateParameter
+
+
+class OrderingFilter(filters.OrderingFilter):  # type: ignore[misc]
+    """``ordering=name,-created_at``; the primary key breaks ties (stable pages)."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        if not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering.append("-pk" if ordering and ordering[-1].startswith("-") else "pk")
+        return qs.order_by(*ordering)
+
+
+# Parameter names that order by a column of another name (a relation orders by its id,
+# not by the related model's default ordering).
+_COLUMNS = {"brand": "brand_id", "campaign": "campaign_id"}
+
+
+def ordering(*fields: str) -> OrderingFilter:
+    return OrderingFilter(
+        fields=[(_COLUMNS.get(name, name), name) for name in fields],
+        help_text=f"Comma-separated, `-` for descending: {', '.join(fields)}.",
+    )
 
 
 class NameSearchFilter(filters.FilterSet):  # type: ignore[misc]
@@ -35,39 +134,43 @@ class NameSearchFilter(filters.FilterSet):  # type: ignore[misc]
 
 
 class BrandFilter(NameSearchFilter):
-    is_active = filters.BooleanFilter()
+    is_active = BooleanFilter()
+    ordering = ordering("id", "name", "created_at", "updated_at")
 
     class Meta:
         model = Brand
-        fields = ["is_active", "search"]
+        fields = ["is_active", "search", "ordering"]
 
 
 class CampaignFilter(NameSearchFilter):
     brand = IdFilter(field_name="brand_id", label="Brand id")
-    status = filters.ChoiceFilter(choices=Status.choices)
-    is_active = filters.BooleanFilter()
-    pause_reason = filters.ChoiceFilter(choices=PauseReason.choices)
+    status = ChoiceFilter(choices=Status.choices)
+    is_active = BooleanFilter()
+    pause_reason = ChoiceFilter(choices=PauseReason.choices)
+    ordering = ordering("id", "name", "brand", "status", "created_at", "updated_at")
 
     class Meta:
         model = Campaign
-        fields = ["brand", "status", "is_active", "pause_reason", "search"]
+        fields = ["brand", "status", "is_active", "pause_reason", "search", "ordering"]
 
 
 class ScheduleFilter(NameSearchFilter):
-    is_active = filters.BooleanFilter()
+    is_active = BooleanFilter()
+    ordering = ordering("id", "name", "created_at", "updated_at")
 
     class Meta:
         model = DaypartingSchedule
-        fields = ["is_active", "search"]
+        fields = ["is_active", "search", "ordering"]
 
 
 class SpendFilter(filters.FilterSet):  # type: ignore[misc]
     campaign = IdFilter(field_name="campaign_id", label="Campaign id")
     brand = IdFilter(field_name="brand_id", label="Brand id")
-    date_after = filters.DateFilter(field_name="date", lookup_expr="gte", label="On or after (YYYY-MM-DD)")
-    date_before = filters.DateFilter(field_name="date", lookup_expr="lte", label="On or before (YYYY-MM-DD)")
-    source = filters.CharFilter(max_length=64)
+    date_after = DateFilter(field_name="date", lookup_expr="gte", label="On or after (YYYY-MM-DD)")
+    date_before = DateFilter(field_name="date", lookup_expr="lte", label="On or before (YYYY-MM-DD)")
+    source = filters.CharFilter(max_length=SOURCE_MAX_LENGTH)
+    ordering = ordering("id", "date", "amount", "campaign", "brand", "created_at")
 
     class Meta:
         model = Spend
-        fields = ["campaign", "brand", "date_after", "date_before", "source"]
+        fields = ["campaign", "brand", "date_after", "date_before", "source", "ordering"]

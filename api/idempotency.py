@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,11 @@ from api.exceptions import Conflict
 from api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# 1 to 255 printable ASCII characters, no space at either end (HTTP strips it anyway).
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 def request_fingerprint(request: Request) -> str:
@@ -48,8 +53,7 @@ def _key(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
+    if not _KEY.fullmatch(key):
         raise exceptions.ValidationError(
             {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters."]}, code="invalid_key"
         )
@@ -90,7 +94,7 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
             code="idempotency_key_reused",
             field=HEADER,
         )
-    return Response(stored.response_body, status=200, headers={"Idempotent-Replayed": "true"})
+    return Response(stored.response_body, status=200, headers={REPLAYED: "true"})
 
 
 def _jsonable(data: Any) -> Any:

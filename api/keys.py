@@ -33,9 +33,9 @@ from access.selectors import api_keys_managed_by, principal_of, teams_in_scope
 from access.services import NAME_MAX_LENGTH, api_key_create, api_key_revoke
 from core.timeutils import now
 
+from .base import request_actor
 from .fields import IdField
 from .filters import IdFilter
-from .views import request_actor
 
 MAX_BRANDS = 500
 

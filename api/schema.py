@@ -7,7 +7,11 @@ table), so the schema is the whole contract and schemathesis can hold the API to
 * a path with ``{id}``: 404;
 * a list: 400 (a bad filter value) and 404 (a page past the end);
 * a write (POST, PUT, PATCH): 400;
-* a view's ``conflict_actions`` (deletes that would lose history, idempotent creates): 409.
+* a view's ``conflict_actions`` (deletes that would lose history, idempotent creates): 409;
+
+and the headers: ``Idempotency-Key`` (its pattern) on idempotent creates, with
+``Idempotent-Replayed`` on their replayed 200, and ``Retry-After`` on every 429. A request
+body admits no property it does not list (``additionalProperties: false``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from api.idempotency import HEADER
+from api.idempotency import HEADER, KEY_PATTERN, REPLAYED
+from api.serializers.common import InputSerializer
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -122,11 +127,29 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=KEY_PATTERN,
     description=(
         "Up to 255 printable ASCII characters, unique per user. Repeating a request with the same "
         "key returns the first response with status 200 (header `Idempotent-Replayed: true`) and "
         "writes nothing; the same key with a different request answers 409."
     ),
+)
+
+
+REPLAYED_HEADER = OpenApiParameter(
+    REPLAYED,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    enum=["true"],
+    response=["200"],
+    description=f"Present on a replay: the `{HEADER}` was seen before with this request.",
+)
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=["429"],
+    description="Seconds until the limit's window ends.",
 )
 
 
@@ -154,14 +177,25 @@ class AutoSchema(openapi.AutoSchema):
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self._idempotent():
-            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+            parameters += [IDEMPOTENCY_KEY_PARAMETER, REPLAYED_HEADER]
+        if "429" in self._error_codes():
+            parameters.append(RETRY_AFTER_HEADER)
         return parameters
+
+    def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> Any:
+        """A request body of an ``InputSerializer`` names every field it takes: any other is
+        refused (``additionalProperties: false``)."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)  # type: ignore[no-untyped-call]
+        if direction == "request" and isinstance(serializer, InputSerializer):
+            schema["additionalProperties"] = False
+        return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if self._idempotent() and "201" in responses and "200" not in responses:
             replay = dict(responses["201"])
             replay["description"] = f"Replay: the `{HEADER}` was seen before with this request."
+            replay["headers"] = self._get_response_headers_for_code("200", direction)
             responses["200"] = replay
         for code in self._error_codes():
             if code not in responses:

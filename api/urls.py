@@ -1,4 +1,8 @@
-"""``/api/``: v1 resources under ``/api/v1/``, the OpenAPI schema and its two viewers."""
+"""``/api/``: v1 resources under ``/api/v1/``, the OpenAPI schema and its two viewers.
+
+A new resource is one ``router.register`` line: the v1 index (``GET /api/v1/``) lists
+every registered resource by itself.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,15 @@ from rest_framework.routers import SimpleRouter
 
 from .events import EventViewSet
 from .keys import ApiKeyViewSet
-from .views import BrandViewSet, CampaignViewSet, HealthView, PingView, ScheduleViewSet, SpendViewSet
+from .views import (
+    ApiRootView,
+    BrandViewSet,
+    CampaignViewSet,
+    HealthView,
+    PingView,
+    ScheduleViewSet,
+    SpendViewSet,
+)
 from .webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
@@ -21,6 +33,13 @@ router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 v1 = [
+    path(
+        "",
+        ApiRootView.as_view(
+            resources={prefix: f"v1:{basename}-list" for prefix, _, basename in router.registry}
+        ),
+        name="root",
+    ),
     path("health/", HealthView.as_view(), name="health"),
     path("ping/", PingView.as_view(), name="ping"),
     *router.urls,

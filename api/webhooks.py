@@ -24,8 +24,8 @@ from events.services import (
 )
 from events.types import ALL_TYPES, SUBSCRIBABLE_TYPES
 
+from .base import ManagedViewSet, parse, request_actor
 from .fields import ID_MAX, IdField
-from .views import ManagedViewSet, parse, request_actor
 
 EVENT_TYPE_CHOICES = [ALL_TYPES, *SUBSCRIBABLE_TYPES]
 

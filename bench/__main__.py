@@ -44,13 +44,13 @@ def bench_url(database: str) -> str:
 
 
 def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
+    from core import pgdriver
 
+    sql = pgdriver.sql_composition()
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    conn = psycopg2.connect(admin)
+    conn = pgdriver.connect(admin)
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -81,14 +81,14 @@ def render(figures: list[dict[str, Any]], meta: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     url = bench_url(args.database)
-    recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "budget_system.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     import django
 
-    django.setup()
+    django.setup()  # before any connection: the settings choose the driver (DB_DRIVER)
+    recreate_database(url)
     from django.core.management import call_command
 
     from bench import measures

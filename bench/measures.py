@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import random
@@ -203,8 +202,7 @@ def _rate(count: int, work: Callable[[int], None]) -> float:
 
 
 def single_spend_figure(count: int) -> Figure:
-    import psycopg2
-
+    from core import pgdriver
     from core.actors import Actor
     from spending.services import spend_record
 
@@ -216,7 +214,7 @@ def single_spend_figure(count: int) -> Figure:
         campaign_id, _ = service_picks[index]
         spend_record(campaign_id=campaign_id, amount="0.37", source="bench", actor=actor)
 
-    raw = psycopg2.connect(raw_dsn())
+    raw = pgdriver.connect(raw_dsn())
     zones: dict[int, str] = {}
     with raw.cursor() as cursor:
         cursor.execute("SELECT id, timezone FROM brands_brand")
@@ -224,7 +222,7 @@ def single_spend_figure(count: int) -> Figure:
 
     def baseline(index: int) -> None:
         campaign_id, brand_id = raw_picks[index]
-        with raw, raw.cursor() as cursor:
+        with pgdriver.transaction(raw) as cursor:
             cursor.execute(
                 "SELECT id, timezone FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand_id]
             )
@@ -264,7 +262,7 @@ def single_spend_figure(count: int) -> Figure:
         "single spend, in process",
         sum(service_rates) / 2,
         "spends/s",
-        "raw psycopg2 transaction (lock, insert, the four rollup upserts)",
+        f"raw {pgdriver.in_use()} transaction (lock, insert, the four rollup upserts)",
         sum(baseline_rates) / 2,
         target=">= 0.5x",
         min_ratio=0.5,
@@ -306,10 +304,9 @@ def _serving_campaigns(count: int, seed: int) -> list[tuple[int, int, Decimal | 
 def crossing_spend_figure(count: int) -> Figure:
     """``spend_record`` of spends that each exhaust their campaign's daily cap: the ledger row,
     the rollups, the pause and its ``campaign.paused`` event in one transaction, against a raw
-    psycopg2 transaction doing the same writes (the single spend's, plus the campaign's
+    transaction doing the same writes (the single spend's, plus the campaign's
     serving state and one event row). The picked campaigns are put back afterwards."""
-    import psycopg2
-
+    from core import pgdriver
     from core.actors import Actor
     from events.models import Event
     from spending.services import spend_record
@@ -329,14 +326,14 @@ def crossing_spend_figure(count: int) -> Figure:
         outcome = spend_record(campaign_id=campaign_id, amount=_CROSSING_AMOUNT, source="bench", actor=actor)
         assert not outcome.campaign_state.is_active, "the crossing spend must pause its campaign"
 
-    raw = psycopg2.connect(raw_dsn())
+    raw = pgdriver.connect(raw_dsn())
     with raw.cursor() as cursor:
         cursor.execute("SELECT id, timezone FROM brands_brand")
         zones: dict[int, str] = dict(cursor.fetchall())
 
     def baseline(index: int) -> None:
         campaign_id, brand_id, _ = raw_picks[index]
-        with raw, raw.cursor() as cursor:
+        with pgdriver.transaction(raw) as cursor:
             cursor.execute(
                 "SELECT id, timezone FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand_id]
             )
@@ -394,7 +391,7 @@ def crossing_spend_figure(count: int) -> Figure:
         "crossing spend (pauses; campaign.paused in its transaction), in process",
         sum(service_rates) / 2,
         "spends/s",
-        "raw psycopg2 transaction (the single spend's writes + the pause + one event row)",
+        f"raw {pgdriver.in_use()} transaction (the single spend's writes + the pause + one event row)",
         sum(baseline_rates) / 2,
         target=">= 0.5x",
         min_ratio=0.5,
@@ -415,8 +412,7 @@ def bulk_batches(batches: int, size: int, seed: int) -> list[list[tuple[int, int
 
 
 def bulk_service_figure(batches: int, size: int) -> Figure:
-    import psycopg2
-
+    from core import pgdriver
     from core.actors import Actor
     from spending.services import SpendInput, spend_record_many
 
@@ -435,25 +431,26 @@ def bulk_service_figure(batches: int, size: int) -> Figure:
         )
     service_rate = batches * size / (time.perf_counter() - started)
 
-    raw = psycopg2.connect(raw_dsn())
+    raw = pgdriver.connect(raw_dsn())
     with raw.cursor() as cursor:
         cursor.execute("SELECT id, (now() AT TIME ZONE timezone)::date FROM brands_brand")
         today: dict[int, dt.date] = dict(cursor.fetchall())
     started = time.perf_counter()
     for number, batch in enumerate(copy_data):
-        buffer = io.StringIO()
-        for i, (c, b, a) in enumerate(batch):
-            buffer.write(f"{c}\t{b}\t{a}\t{today[b]}\t\tbench-copy\tc{number}-{i}\tnow\tnow\n")
-        buffer.seek(0)
-        with raw, raw.cursor() as cursor:
+        rows = "".join(
+            f"{c}\t{b}\t{a}\t{today[b]}\t\tbench-copy\tc{number}-{i}\tnow\tnow\n"
+            for i, (c, b, a) in enumerate(batch)
+        )
+        with pgdriver.transaction(raw) as cursor:
             cursor.execute(
                 "SELECT id FROM brands_brand WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
                 [sorted({b for _, b, _ in batch})],
             )
-            cursor.copy_expert(
+            pgdriver.copy_in(
+                cursor,
                 "COPY spending_spend (campaign_id, brand_id, amount, date, description, source, external_id,"
                 " created_at, updated_at) FROM STDIN",
-                buffer,
+                rows,
             )
             for table, key, index, period in (
                 ("spending_campaigndailyspend", "campaign_id", 0, "date"),

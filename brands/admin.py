@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,6 +19,7 @@ from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
 from core.budgets import remaining
+from core.timeutils import timezone_names
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
 from ops.generics import ModelForm, TabularInline
@@ -30,7 +30,7 @@ EDITABLE = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "i
 
 class BrandForm(ModelForm[Brand]):
     timezone = forms.ChoiceField(
-        choices=[(name, name) for name in sorted(available_timezones())],
+        choices=[(name, name) for name in sorted(timezone_names())],
         initial="UTC",
         help_text="The brand's days and months (and so its budgets) follow this time zone.",
     )

@@ -4,32 +4,20 @@ import datetime as dt
 
 from django.db import models
 
+from core.fields import budget_field
 from core.models import TimeStampedModel
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from core.timeutils import local_date
-from core.validators import validate_currency, validate_timezone
+from core.validators import validate_currency, validate_single_line_text, validate_timezone
 
 
 class Brand(TimeStampedModel):
     """An advertiser. Its money is in ``currency``; its days and months are in ``timezone``."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_single_line_text])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
-    daily_budget = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
-        null=True,
-        blank=True,
-        help_text="Empty means no daily cap.",
-    )
-    monthly_budget = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
-        null=True,
-        blank=True,
-        help_text="Empty means no monthly cap.",
-    )
+    daily_budget = budget_field("Empty means no daily cap.")
+    monthly_budget = budget_field("Empty means no monthly cap.")
     is_active = models.BooleanField(default=True)
 
     class Meta:

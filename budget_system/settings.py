@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from core import pgdriver
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "spending",
     "tasks",
     "django_celery_beat",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: refuses a locked-out admin login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "budget_system.urls"
@@ -96,6 +101,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The PostgreSQL driver: psycopg2 (default) or psycopg (psycopg 3). Both are installed and
+# pass the whole suite (CI runs it on each); Django would load psycopg 3 whenever it can be
+# imported, so `select` makes the other driver unimportable in this process. psycopg2 is the
+# default because the measured figures (README "Performance") were taken with it; psycopg 3
+# is there for packages that need it. core/pgdriver.py holds every difference between them.
+DB_DRIVER = pgdriver.select(os.environ.get("DB_DRIVER", "").strip() or pgdriver.PSYCOPG2)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short OLTP statements: parallel workers cost more to start than they save (the sweep's
     # totals statement runs twice as fast without them). Raise it for ad-hoc analytics.
@@ -109,6 +120,21 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # connection (core/prepared.py). Turn off behind a pooler in transaction mode (PgBouncer),
 # which may hand each transaction a different server session.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
+
+# --- Admin login lockout (django-axes) ---------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
+# locked out for ADMIN_LOCKOUT_MINUTES (429); `manage.py axes_reset_username <user>` (or
+# `axes_reset`) unlocks at once. Attempts are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("ADMIN_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = None
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -162,6 +188,27 @@ LOGGING = {
 # (one machine only; it is what `make run` uses on a laptop with nothing but Python).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://"
 CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", "").strip() or BASE_DIR / ".run" / "broker")
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+# The longest a retried task waits for its next attempt (the cap of every exponential backoff
+# in tasks/tasks.py; Celery's default cap too).
+TASK_RETRY_BACKOFF_MAX = 600
+# How the limits fit together (README "Automation"), with T the hard time limit (defaults in
+# brackets):
+# - A worker holds a message unacknowledged until its retry countdown is due (at most
+#   TASK_RETRY_BACKOFF_MAX) and then while the task runs (at most T): 900 s at most.
+# - Redis gives an unacknowledged message to another worker after the visibility timeout
+#   (Redis' default: one hour). One minute over that bound [960 s], it never hands out a task
+#   that a live worker still holds, and a dead worker's messages come back within 16 minutes.
+# - A sweep chunk not started SWEEP_CHUNK_EXPIRES after dispatch is dropped: the visibility
+#   timeout plus one run [1260 s], so that a chunk Redis gives back is still run. (The old
+#   600 s expiry dropped every chunk that came back after Redis' hour.)
+# - The watchdog (tasks/chunks.py) does not wait for Redis: it completes a run on which no
+#   chunk has finished for SWEEP_STALL_DEADLINE, T plus one minute [360 s], so that a chunk
+#   still running within its time limit is not run a second time.
+BROKER_VISIBILITY_TIMEOUT = TASK_RETRY_BACKOFF_MAX + CELERY_TASK_TIME_LIMIT + 60
+SWEEP_CHUNK_EXPIRES = BROKER_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT
+SWEEP_STALL_DEADLINE = env_int("SWEEP_STALL_DEADLINE", CELERY_TASK_TIME_LIMIT + 60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
@@ -170,7 +217,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
-    else {}
+    else {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Results are optional: jobs record their outcome in the database and the log.
@@ -182,8 +229,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"  # Beat's clock; brands' days are computed in their own zones
 CELERY_ENABLE_UTC = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "").strip() or "celery"
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 1000)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -212,13 +257,24 @@ INSTALLED_APPS += [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files (offline, pinned)
     "api",
 ]
+# Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
+# request id (so that its log lines carry it) and the security middleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
+)
 
 # Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.
 API_THROTTLE_READ_RATE = os.environ.get("API_THROTTLE_READ_RATE", "1200/minute")
 API_THROTTLE_WRITE_RATE = os.environ.get("API_THROTTLE_WRITE_RATE", "600/minute")
 API_MAX_PAGE_SIZE = 500
+# Failed token authentications per client address before it gets 429 for the window.
+API_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_RATE", "20/minute")
+# Throttle counters (core.hitcounters): Redis when the default cache is Redis (production),
+# otherwise this SQLite file, shared by every process of the machine (make run).
+COUNTER_FILE = Path(os.environ.get("COUNTER_FILE", "").strip() or BASE_DIR / ".run" / "counters.sqlite3")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -243,6 +299,8 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front whose X-Forwarded-For is trusted for the client address (0: REMOTE_ADDR).
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -258,6 +316,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "campaigns.rules.Status",
         "PauseReasonEnum": "campaigns.rules.PauseReason",

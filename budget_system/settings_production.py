@@ -95,7 +95,7 @@ CACHES = {
             # a spend (core/cache.py).
             "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "budget",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "").strip() or "budget",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if CACHE_URL

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 
 from campaigns.rules import PauseReason, Status
+from core.fields import budget_field
 from core.models import TimeStampedModel
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.validators import validate_single_line_text
 
 
 class Campaign(TimeStampedModel):
@@ -19,26 +20,14 @@ class Campaign(TimeStampedModel):
     """
 
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="campaigns")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     is_active = models.BooleanField(default=False, editable=False)
     pause_reason = models.CharField(
         max_length=32, choices=PauseReason.choices, blank=True, default="", editable=False
     )
-    daily_budget = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
-        null=True,
-        blank=True,
-        help_text="Empty means no campaign daily cap (the brand's caps still apply).",
-    )
-    monthly_budget = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
-        null=True,
-        blank=True,
-        help_text="Empty means no campaign monthly cap (the brand's caps still apply).",
-    )
+    daily_budget = budget_field("Empty means no campaign daily cap (the brand's caps still apply).")
+    monthly_budget = budget_field("Empty means no campaign monthly cap (the brand's caps still apply).")
     dayparting_schedule = models.ForeignKey(
         "scheduling.DaypartingSchedule",
         on_delete=models.PROTECT,

@@ -6,4 +6,8 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core import prepared  # noqa: F401 - connects its connection_created receiver
+        from django.db.backends.signals import connection_created
+
+        from core import pgdriver, prepared  # noqa: F401 - prepared connects its receiver
+
+        connection_created.connect(pgdriver.check_connection, dispatch_uid="core.pgdriver.check_connection")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+ID_MAX = 2**63 - 1  # the largest bigint primary key
+
 
 class TimeStampedModel(models.Model):
     """Abstract base: creation and last-change timestamps on every table."""

@@ -2,11 +2,17 @@
 
 Every amount the system stores fits ``MONEY_MAX_DIGITS`` digits with two decimals;
 totals (rollups) get more room so that many spends can be summed without overflow.
+
+``parse_amount`` is the one parser of an amount a client sends (API, admin, commands,
+spend sources): ASCII digits, optionally a point and one or two decimals, nothing else
+(``AMOUNT_PATTERN``). JSON numbers are refused: an amount is a string, as the API's schema
+says, so ``12``, ``12.0`` and ``1.2e1`` cannot mean three things.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 MONEY_MAX_DIGITS = 12
 MONEY_DECIMAL_PLACES = 2
@@ -14,10 +20,24 @@ TOTAL_MAX_DIGITS = 16
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal(10 ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)) - CENT
+_WHOLE_DIGITS = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES
+
+# The whole syntax of an amount; the API's schema publishes this same pattern. ``[0-9]``,
+# not ``\d``: Python's ``\d`` also matches Arabic-Indic and full-width digits.
+AMOUNT_PATTERN = rf"^[0-9]{{1,{_WHOLE_DIGITS}}}(\.[0-9]{{1,{MONEY_DECIMAL_PLACES}}})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_SIGNED = re.compile(r"^[+-][0-9]+(\.[0-9]+)?$")
+_MANY_DECIMALS = re.compile(r"^[0-9]+\.[0-9]{3,}$")
+_LONG = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+
+SYNTAX_MESSAGE = (
+    'A valid number is required: ASCII digits with at most two decimals, for example "12.50" '
+    "(no sign, exponent, spaces or separators)."
+)
 
 
 class MoneyError(ValueError):
-    """The value is not a valid positive amount of money."""
+    """The value is not a valid amount of money."""
 
 
 def to_money(value: object) -> Decimal:
@@ -27,37 +47,45 @@ def to_money(value: object) -> Decimal:
     )
 
 
-def parse_amount(value: object, *, allow_zero: bool = False) -> Decimal:
-    """Parse a client-supplied amount strictly.
+def _syntax_error(text: str) -> MoneyError:
+    """The most helpful message for a string that is not an amount."""
+    if _SIGNED.fullmatch(text):
+        return MoneyError(
+            "The amount must not be negative." if text.startswith("-") else "Send the amount without a sign."
+        )
+    if _MANY_DECIMALS.fullmatch(text):
+        return MoneyError("Ensure that there are no more than 2 decimal places.")
+    if _LONG.fullmatch(text):
+        return MoneyError(f"Ensure the amount is at most {MAX_AMOUNT}.")
+    return MoneyError(SYNTAX_MESSAGE)
 
-    Accepts ``Decimal``, ``int`` and numeric strings; rejects floats (they cannot carry
-    cents exactly), booleans, more than two decimal places, non-finite numbers,
-    negative numbers, zero (unless ``allow_zero``) and numbers beyond the column size.
+
+def parse_amount(value: object, *, allow_zero: bool = False) -> Decimal:
+    """Parse an amount strictly: a ``str`` matching ``AMOUNT_PATTERN``, or a ``Decimal``
+    (from code: a form, a spend source) whose plain notation matches it.
+
+    Zero is refused unless ``allow_zero`` (a budget may be 0, a spend may not). Everything
+    else raises ``MoneyError``: floats, ints (JSON numbers), booleans, exponents, signs,
+    spaces, ``_`` separators, non-ASCII digits, ``"5."``, ``".5"``, a third decimal, more
+    than ``MAX_AMOUNT``, non-finite values.
     """
-    if isinstance(value, bool | float):
-        raise MoneyError('Enter the amount as a string or an integer, for example "12.50".')
     if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
+        if not value.is_finite():
+            raise MoneyError(SYNTAX_MESSAGE)
+        text = format(value, "f")
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise MoneyError("A valid number is required.") from None
+        text = value
     else:
-        raise MoneyError("A valid number is required.")
-    if not number.is_finite():
-        raise MoneyError("A valid number is required.")
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MONEY_DECIMAL_PLACES and number != number.quantize(CENT):
-        raise MoneyError("Ensure that there are no more than 2 decimal places.")
-    if number < 0:
-        raise MoneyError("The amount must not be negative.")
+        raise MoneyError(
+            SYNTAX_MESSAGE
+            if value is None
+            else 'Send the amount as a string, for example "12.50" (not a JSON number).'
+        )
+    if not _AMOUNT.fullmatch(text):
+        raise _syntax_error(text)
+    number = Decimal(text)
     if number == 0 and not allow_zero:
         raise MoneyError("The amount must be greater than zero.")
-    if number > MAX_AMOUNT:
-        raise MoneyError(f"Ensure the amount is at most {MAX_AMOUNT}.")
     return number.quantize(CENT)
 
 

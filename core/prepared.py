@@ -3,8 +3,15 @@
 Recording one spend is a handful of short statements, and PostgreSQL spends about as
 long parsing and planning each of them as executing it. A statement run through
 ``execute`` is sent as ``PREPARE`` once per database connection and as ``EXECUTE`` from
-then on (what psycopg 3 does by itself; psycopg2, this project's driver, does not).
-``execute_together`` also sends several statements in one round trip.
+then on. ``execute_together`` also sends several statements in one round trip.
+
+The same on both drivers (``core/pgdriver.py``). psycopg 3 can prepare by itself, but only
+with server-side binding, and Django's cursors bind on the client by default (psycopg2
+always does): so the statements are prepared here, by name, on either driver. Turning on
+``server_side_binding`` for psycopg 3 instead would change how every ORM query's
+parameters are typed, prepare only after five executions of a text, and forbid several
+statements in one query, which the lock-then-read of ``execute_together`` needs (the
+extended protocol carries one statement per message).
 
 Only statements whose text does not depend on their data belong here (ids travel as
 one array parameter, rows as ``unnest`` arrays), so that a connection prepares a small,
@@ -32,6 +39,8 @@ from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+
+from core import pgdriver
 
 _PLACEHOLDER = re.compile(r"%s")
 _REGISTRY = "budget_prepared_statements"
@@ -99,3 +108,5 @@ def execute_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]
     prepare = enabled()
     texts = [_execute_text(cursor, sql) if prepare else sql for sql, _ in statements]
     cursor.execute("; ".join(texts), [param for _, params in statements for param in params])
+    with connection.wrap_database_errors:
+        pgdriver.skip_to_last_result(cursor, len(statements))

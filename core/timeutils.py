@@ -1,12 +1,22 @@
-"""Time helpers: aware datetimes only, periods in a brand's own time zone."""
+"""Time helpers: aware datetimes only, periods in a brand's own time zone, and the strict
+parsers of the time values clients send (time-zone names, dates, ``HH:MM``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
+
+# Not time zones of a place: the tz database's placeholder zone.
+_EXCLUDED_ZONES = frozenset({"Factory"})
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+HHMM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 @lru_cache(maxsize=1024)
@@ -16,18 +26,56 @@ def get_zone(name: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def timezone_names() -> frozenset[str]:
+    """Every time-zone name of the IANA tz database the project ships (the pinned ``tzdata``
+    package): its zones and their links (``Europe/Amsterdam``, ``UTC``), without ``Factory``.
+
+    Read from the database's own source (``tzdata.zi``), not from the host's
+    ``/usr/share/zoneinfo``: host files such as ``localtime`` (the host's clock),
+    ``posixrules`` or ``right/...`` are not names of the database and differ per machine.
+    """
+    source = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
+    names: set[str] = set()
+    for line in source.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "Z":  # Z <name> ...
+            names.add(rest.split()[0])
+        elif kind == "L":  # L <target> <name>
+            names.add(rest.split()[1])
+    return frozenset(names - _EXCLUDED_ZONES)
 
 
-def is_valid_timezone(name: str) -> bool:
-    if not name or name not in _known_zones():
+def is_valid_timezone(name: object) -> bool:
+    if not isinstance(name, str) or name not in timezone_names():
         return False
     try:
         get_zone(name)
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def parse_hhmm(value: object) -> dt.time:
+    """A wall-clock time sent as exactly ``HH:MM`` (00-23, 00-59); ``ValueError`` otherwise
+    (``9:00``, ``09:00:00``, ``24:00``, ``0900``, non-ASCII digits, non-strings)."""
+    if isinstance(value, dt.time):
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise ValueError("Use whole minutes (HH:MM) without a time zone.")
+        return value
+    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("Enter a time as HH:MM (hours 00-23).")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_date(value: object) -> dt.date:
+    """A calendar date sent as exactly ``YYYY-MM-DD``; ``ValueError`` otherwise (no
+    ``20261118``, no week dates, no time part, no non-ASCII digits)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    return dt.date.fromisoformat(value)
 
 
 def now() -> dt.datetime:

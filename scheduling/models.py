@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.fields import MinuteTimeField
 from core.models import TimeStampedModel
-from core.validators import validate_timezone
+from core.validators import validate_single_line_text, validate_timezone
 from scheduling.windows import (
     ALL_DAYS_MASK,
     Window,
@@ -29,7 +30,7 @@ class DaypartingSchedule(TimeStampedModel):
     in the time zone of the brand of the campaign that uses the schedule.
     """
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     timezone = models.CharField(max_length=64, blank=True, default="", validators=[validate_timezone])
     is_active = models.BooleanField(default=True)
 
@@ -80,8 +81,8 @@ class ScheduleWindow(models.Model):
     days_mask = models.PositiveSmallIntegerField(
         help_text="Bit d set means weekday d (0=Monday .. 6=Sunday)."
     )
-    start_time = models.TimeField()
-    end_time = models.TimeField(help_text="00:00 means until midnight; before start means overnight.")
+    start_time = MinuteTimeField()
+    end_time = MinuteTimeField(help_text="00:00 means until midnight; before start means overnight.")
 
     class Meta:
         ordering = ["schedule_id", "pk"]

@@ -17,6 +17,7 @@ from campaigns.rules import Status
 from core.actors import Actor
 from core.exceptions import ConflictError, NestedValidationError
 from core.sentinels import UNSET
+from core.timeutils import parse_hhmm
 from events.services import event_append
 from events.types import EventType, field_changes
 from scheduling.models import DaypartingSchedule, ScheduleWindow
@@ -26,21 +27,12 @@ MAX_WINDOWS = 50
 
 
 def _parse_time(value: Any, field: str, errors: dict[str, list[str]]) -> dt.time | None:
-    if isinstance(value, dt.time):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = dt.time.fromisoformat(value)
-        except ValueError:
-            errors.setdefault(field, []).append("Enter a time as HH:MM (hours 00-23).")
-            return None
-    else:
-        errors.setdefault(field, []).append("Enter a time as HH:MM (hours 00-23).")
+    """``core.timeutils.parse_hhmm``: exactly ``HH:MM``, as every entry point accepts it."""
+    try:
+        return parse_hhmm(value)
+    except ValueError as error:
+        errors.setdefault(field, []).append(str(error))
         return None
-    if parsed.second or parsed.microsecond or parsed.tzinfo is not None:
-        errors.setdefault(field, []).append("Use whole minutes (HH:MM) without a time zone.")
-        return None
-    return parsed
 
 
 def _build_windows(windows: Sequence[Mapping[str, Any]]) -> list[ScheduleWindow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.forms.models import construct_instance
 from django.http import HttpRequest
@@ -18,6 +19,10 @@ from spending.services import spend_record
 
 
 class SpendRecordForm(ModelForm[Spend]):
+    # The text as typed: the record-spend service parses it (spending.validation, the one
+    # validator of spend), so its message comes back here beside the other fields' ones.
+    amount = forms.CharField(max_length=32, help_text='Greater than zero, at most two decimals: "12.50".')
+
     class Meta:
         model = Spend
         fields = ("campaign", "amount", "date", "description", "source", "external_id")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.fields import MoneyField
 from core.models import TimeStampedModel
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, TOTAL_MAX_DIGITS
+from core.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
+from core.validators import validate_multiline_text, validate_single_line_text
 
 MANUAL_SOURCE = "manual"
 # Field sizes of the ledger, shared by the service's and the API's validation.
@@ -26,11 +28,17 @@ class Spend(TimeStampedModel):
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="spends", db_index=False
     )
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="spends", db_index=False)
-    amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    amount = MoneyField(allow_zero=False)
     date = models.DateField()
-    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
-    source = models.CharField(max_length=SOURCE_MAX_LENGTH, default=MANUAL_SOURCE)
-    external_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, null=True, blank=True)
+    description = models.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="", validators=[validate_multiline_text]
+    )
+    source = models.CharField(
+        max_length=SOURCE_MAX_LENGTH, default=MANUAL_SOURCE, validators=[validate_single_line_text]
+    )
+    external_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, null=True, blank=True, validators=[validate_single_line_text]
+    )
 
     class Meta:
         ordering = ["-date", "-pk"]

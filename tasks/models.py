@@ -41,7 +41,12 @@ class Heartbeat(models.Model):
 
 
 class SweepRun(models.Model):
-    """One sweep split into chunks; the last chunk to finish writes the summary."""
+    """One sweep split into chunks; the last chunk to finish writes the summary.
+
+    ``ranges`` keeps each chunk's pk range as dispatched, so that the watchdog
+    (``tasks.chunks``) can run the chunks a dead worker never stored; ``watchdog_at`` is when
+    it last took the run over (a conditional update: one watchdog per run at a time).
+    """
 
     job = models.CharField(max_length=64)
     moment = models.DateTimeField(
@@ -50,13 +55,26 @@ class SweepRun(models.Model):
         help_text="The explicit moment every chunk evaluates at; empty: each chunk uses its own now.",
     )
     chunks_total = models.PositiveIntegerField()
+    ranges = models.JSONField(
+        default=list, blank=True, help_text="[min_pk, max_pk] of each chunk, in chunk order, as dispatched."
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    watchdog_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the watchdog last took over the run's missing chunks."
+    )
     summary = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["started_at"], name="sweep_run_started_idx")]
+        indexes = [
+            models.Index(fields=["started_at"], name="sweep_run_started_idx"),
+            models.Index(
+                fields=["started_at"],
+                condition=models.Q(finished_at__isnull=True),
+                name="sweep_run_unfinished_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.job} #{self.pk} ({self.chunks_total} chunks)"

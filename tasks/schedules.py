@@ -72,6 +72,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         24 * 3600,
         "Delete events past EVENT_RETENTION_DAYS (budget changes: AUDIT_RETENTION_DAYS).",
     ),
+    PeriodicJob(
+        "sweep watchdog",
+        "tasks.sweep_watchdog",
+        60,
+        "Completes chunked sweeps on which no chunk has finished for SWEEP_STALL_DEADLINE.",
+    ),
 )
 
 

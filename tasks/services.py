@@ -96,10 +96,15 @@ def sweep_plan(*, job: str, chunk_size: int) -> list[tuple[int, int]]:
     return [(ids[i], ids[min(i + chunk_size, len(ids)) - 1]) for i in range(0, len(ids), chunk_size)]
 
 
-def sweep_start(*, job: str, moment: dt.datetime | None, chunks: int) -> SweepRun:
-    """Record a chunked sweep (and prune old records). ``moment`` None: chunks use their own now."""
+def sweep_start(
+    *, job: str, moment: dt.datetime | None, chunks: int, ranges: Sequence[tuple[int, int]] = ()
+) -> SweepRun:
+    """Record a chunked sweep (and prune old records). ``moment`` None: chunks use their own now.
+    ``ranges``: each chunk's (min_pk, max_pk), kept for the watchdog."""
     SweepRun.objects.filter(started_at__lt=now() - SWEEP_RUN_RETENTION).delete()
-    return SweepRun.objects.create(job=job, moment=moment, chunks_total=chunks)
+    return SweepRun.objects.create(
+        job=job, moment=moment, chunks_total=chunks, ranges=[list(pks) for pks in ranges]
+    )
 
 
 def sweep_chunk_done(*, run_id: int, index: int) -> bool:
@@ -114,7 +119,14 @@ def sweep_chunk_finish(
     _, created = SweepChunk.objects.get_or_create(
         run_id=run.pk, index=index, defaults={"min_pk": min_pk, "max_pk": max_pk, "result": result}
     )
-    if not created or SweepChunk.objects.filter(run_id=run.pk).count() < run.chunks_total:
+    return sweep_run_finish(run=run) if created else None
+
+
+def sweep_run_finish(*, run: SweepRun) -> JobSummary | None:
+    """Once every chunk of ``run`` is stored: claim the run (conditional update, row count
+    checked), add the chunks up and return its summary; None while chunks are missing or
+    when another process finished it."""
+    if SweepChunk.objects.filter(run_id=run.pk).count() < run.chunks_total:
         return None
     # The claim and the summary commit together: nobody sees a finished run without it.
     with transaction.atomic():

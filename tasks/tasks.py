@@ -10,12 +10,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from celery import Task, group, shared_task
+from celery import group, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from core.timeutils import now
-from tasks import services
+from tasks import chunks, services
 from tasks.models import SweepRun
 from tasks.summary import JobSummary
 
@@ -23,7 +23,6 @@ logger = logging.getLogger("budget.jobs")
 
 # Transient database errors (lost connection, deadlock, serialization failure): retried.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-CHUNK_EXPIRES_SECONDS = 600
 
 
 def parse_moment(at: str | None) -> dt.datetime:
@@ -43,9 +42,11 @@ def _sweep(
     if brand_ids is None and not dry_run:
         ranges = services.sweep_plan(job=job, chunk_size=size)
         if len(ranges) > 1:
-            run = services.sweep_start(job=job, moment=moment if at else None, chunks=len(ranges))
+            run = services.sweep_start(
+                job=job, moment=moment if at else None, chunks=len(ranges), ranges=ranges
+            )
             group(
-                sweep_chunk.s(run.pk, index, low, high).set(expires=CHUNK_EXPIRES_SECONDS)
+                sweep_chunk.s(run.pk, index, low, high).set(expires=settings.SWEEP_CHUNK_EXPIRES)
                 for index, (low, high) in enumerate(ranges)
             ).apply_async()
             summary = JobSummary(job, extra={"chunks": len(ranges), "run": run.pk})
@@ -78,28 +79,31 @@ def enforce_dayparting(
 
 
 @shared_task(
-    bind=True,
     name="tasks.sweep_chunk",
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
     max_retries=5,
-    acks_late=True,  # idempotent: reconcile applies only differences
+    # Idempotent (reconcile applies only differences; a chunk is stored once per run and
+    # index), so acknowledged only when done, and given back to the queue when the process
+    # running it dies (SIGKILL, out of memory) instead of being dropped as failed. A chunk
+    # that kills every process running it stops coming back at SWEEP_CHUNK_EXPIRES.
+    acks_late=True,
+    reject_on_worker_lost=True,
 )
-def sweep_chunk(self: Task[Any, Any], run_id: int, index: int, min_pk: int, max_pk: int) -> Any:
+def sweep_chunk(run_id: int, index: int, min_pk: int, max_pk: int) -> Any:
     """One pk range of a chunked sweep. A retry or re-delivery redoes only this range."""
     run = SweepRun.objects.filter(pk=run_id).first()
-    if run is None or services.sweep_chunk_done(run_id=run_id, index=index):
+    if run is None:
         return None
-    result = services.sweep_range(job=run.job, moment=run.moment or now(), min_pk=min_pk, max_pk=max_pk)
-    chunk = JobSummary(run.job, extra={"run": run_id, "chunk": index}).add(result)
-    data = chunk.as_dict()
-    logger.debug("job %s chunk %s/%s: %s", run.job, index + 1, run.chunks_total, chunk.to_json())
-    final = services.sweep_chunk_finish(run=run, index=index, min_pk=min_pk, max_pk=max_pk, result=data)
-    if final is not None:
-        final.log()
-    return data
+    return chunks.sweep_chunk_run(run=run, index=index, min_pk=min_pk, max_pk=max_pk)
+
+
+@shared_task(name="tasks.sweep_watchdog", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def sweep_watchdog(dry_run: bool = False) -> Any:
+    """Complete the chunked sweeps on which no chunk has finished for SWEEP_STALL_DEADLINE."""
+    return chunks.sweep_watchdog(dry_run=dry_run).log()
 
 
 @shared_task(

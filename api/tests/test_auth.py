@@ -70,6 +70,7 @@ ROUTES = [
     ("post", "/api/v1/webhook-endpoints/{endpoint}/rotate-secret/"),
     ("post", "/api/v1/webhook-endpoints/{endpoint}/test/"),
     ("post", "/api/v1/webhook-endpoints/{endpoint}/replay/"),
+    ("get", "/api/v1/"),
 ]
 WRITES = [(method, path) for method, path in ROUTES if method != "get"]
 

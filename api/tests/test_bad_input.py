@@ -1,7 +1,12 @@
-"""Bad input, table-driven: each malformed request answers 400 naming the field, writes nothing.
+"""Bad input, table-driven: each malformed request answers 400 naming the field or the
+query parameter, and writes nothing (every table is compared before and after).
 
 Covers types, decimals, sizes, enums, unknown ids, bad time zones, invalid windows,
-malformed JSON and oversize bulk, across every resource that takes input.
+malformed JSON and oversize bulk, across every resource that takes input; and issue 11's
+cases: amounts that are not plain ASCII decimals, unknown and read-only fields on every
+write (POST, PUT, PATCH, nested windows, bulk items), NUL, control characters and lone
+surrogates in text, currencies outside ISO 4217, host-dependent time zones, times that are
+not HH:MM, and query parameters that do not parse.
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ from campaigns.models import Campaign
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from events.models import Event
 from scheduling.models import DaypartingSchedule, ScheduleWindow
-from spending.models import BrandDailySpend, CampaignDailySpend, Spend
+from spending.models import (
+    BrandDailySpend,
+    BrandMonthlySpend,
+    CampaignDailySpend,
+    CampaignMonthlySpend,
+    Spend,
+)
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -43,6 +54,25 @@ class Case:
 def spend(**overrides: Any) -> dict[str, Any]:
     return {"campaign": "{campaign}", "amount": "1.00", **overrides}
 
+
+# Amounts the parser refuses (issue 11): exponent, separators, non-ASCII digits, signs,
+# spaces, a dangling point, a third decimal.
+BAD_AMOUNTS = [
+    "1e3",
+    "1E3",
+    "1_000",
+    "1,000",
+    "\u0661\u0662",
+    "\uff11.00",
+    "+1.00",
+    " 1.00",
+    "1.00 ",
+    "5.",
+    ".5",
+    "1.000",
+    "0x10",
+    "1.00\n",
+]
 
 CASES = [
     # Brands
@@ -222,6 +252,239 @@ CASES = [
         (RAW, b'{"name": "' + b"x" * 3_000_000 + b'"}'),
         "non_field_errors",
     ),
+    # Issue 11: amounts are ASCII digits with at most two decimals, nothing else
+    *[
+        Case(f"spend amount {text!r}", "post", "/api/v1/spends/", spend(amount=text), "amount")
+        for text in BAD_AMOUNTS
+    ],
+    *[
+        Case(
+            f"bulk amount {text!r}",
+            "post",
+            "/api/v1/spends/bulk/",
+            {"spends": [spend(amount=text)]},
+            "spends",
+        )
+        for text in ("1e3", "\u0661\u0662", "+1.00", "5.")
+    ],
+    Case("budget exponent", "post", "/api/v1/brands/", {"name": "A", "daily_budget": "1e3"}, "daily_budget"),
+    Case(
+        "budget arabic digits",
+        "patch",
+        "/api/v1/brands/{brand}/",
+        {"daily_budget": "\u0661\u0662"},
+        "daily_budget",
+    ),
+    Case(
+        "budget full-width digits",
+        "patch",
+        "/api/v1/campaigns/{campaign}/",
+        {"monthly_budget": "\uff11.00"},
+        "monthly_budget",
+    ),
+    Case(
+        "budget underscore",
+        "put",
+        "/api/v1/brands/{brand}/",
+        {"name": "Existing", "daily_budget": "1_000"},
+        "daily_budget",
+    ),
+    Case("budget as integer", "post", "/api/v1/brands/", {"name": "A", "daily_budget": 10}, "daily_budget"),
+    Case("spend amount as integer", "post", "/api/v1/spends/", spend(amount=12), "amount"),
+    # Unknown (or read-only) fields, on every write
+    Case(
+        "brand typo on POST",
+        "post",
+        "/api/v1/brands/",
+        {"name": "A", "daily_budjet": "10.00"},
+        "daily_budjet",
+    ),
+    Case(
+        "brand typo on PUT",
+        "put",
+        "/api/v1/brands/{brand}/",
+        {"name": "B", "monthly_budjet": "1.00"},
+        "monthly_budjet",
+    ),
+    Case("brand typo on PATCH", "patch", "/api/v1/brands/{brand}/", {"daily_budjet": "1.00"}, "daily_budjet"),
+    Case("brand id on PATCH", "patch", "/api/v1/brands/{brand}/", {"id": 5}, "id"),
+    Case(
+        "campaign typo on POST",
+        "post",
+        "/api/v1/campaigns/",
+        {"brand": "{brand}", "name": "C", "dailybudget": "1.00"},
+        "dailybudget",
+    ),
+    Case(
+        "campaign typo on PUT",
+        "put",
+        "/api/v1/campaigns/{campaign}/",
+        {"name": "C", "status": "draft", "extra": 1},
+        "extra",
+    ),
+    Case(
+        "campaign is_active on PATCH",
+        "patch",
+        "/api/v1/campaigns/{campaign}/",
+        {"is_active": False},
+        "is_active",
+    ),
+    Case(
+        "schedule typo on POST",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [GOOD_WINDOW], "tz": "UTC"},
+        "tz",
+    ),
+    Case(
+        "window typo",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [{**GOOD_WINDOW, "days": [1]}]},
+        "windows",
+    ),
+    Case(
+        "window typo on PATCH",
+        "patch",
+        "/api/v1/schedules/{schedule}/",
+        {"windows": [{**GOOD_WINDOW, "start": "1"}]},
+        "windows",
+    ),
+    Case("spend typo", "post", "/api/v1/spends/", spend(ammount="1.00"), "ammount"),
+    Case(
+        "bulk item typo", "post", "/api/v1/spends/bulk/", {"spends": [spend(), spend(extra=True)]}, "spends"
+    ),
+    Case(
+        "bulk envelope typo",
+        "post",
+        "/api/v1/spends/bulk/",
+        {"spends": [spend()], "dry_run": True},
+        "dry_run",
+    ),
+    Case("bulk item not an object", "post", "/api/v1/spends/bulk/", {"spends": [spend(), "x"]}, "spends"),
+    Case("activate with a body", "post", "/api/v1/campaigns/{campaign}/activate/", {"force": True}, "force"),
+    # Text: NUL, control characters, lone surrogates
+    Case("description NUL", "post", "/api/v1/spends/", spend(description="a\u0000b"), "description"),
+    Case("source NUL", "post", "/api/v1/spends/", spend(source="g\u0000"), "source"),
+    Case("external_id NUL", "post", "/api/v1/spends/", spend(external_id="x\u0000"), "external_id"),
+    Case("description lone surrogate", "post", "/api/v1/spends/", spend(description="\ud800"), "description"),
+    Case(
+        "external_id lone surrogate", "post", "/api/v1/spends/", spend(external_id="a\udfff"), "external_id"
+    ),
+    Case(
+        "description escape character",
+        "post",
+        "/api/v1/spends/",
+        spend(description="\u001b[2J"),
+        "description",
+    ),
+    Case("source with newline", "post", "/api/v1/spends/", spend(source="gads\nforged"), "source"),
+    Case(
+        "bulk description NUL",
+        "post",
+        "/api/v1/spends/bulk/",
+        {"spends": [spend(description="\u0000")]},
+        "spends",
+    ),
+    Case("brand name lone surrogate", "post", "/api/v1/brands/", {"name": "\udc00"}, "name"),
+    Case("campaign name control", "patch", "/api/v1/campaigns/{campaign}/", {"name": "a\u0007"}, "name"),
+    Case(
+        "schedule name NUL",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "\u0000", "windows": [GOOD_WINDOW]},
+        "name",
+    ),
+    # Types where the schema names one
+    Case("campaign id as string", "post", "/api/v1/spends/", spend(campaign="1"), "campaign"),
+    Case("campaign id as float", "post", "/api/v1/spends/", spend(campaign=1.0), "campaign"),
+    Case("brand id as string", "post", "/api/v1/campaigns/", {"brand": "1", "name": "C"}, "brand"),
+    Case("is_active as string", "patch", "/api/v1/brands/{brand}/", {"is_active": "true"}, "is_active"),
+    Case(
+        "is_active as 1",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [GOOD_WINDOW], "is_active": 1},
+        "is_active",
+    ),
+    Case("name as number", "post", "/api/v1/brands/", {"name": 12}, "name"),
+    Case(
+        "weekday as string",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [{**GOOD_WINDOW, "days_of_week": ["1"]}]},
+        "windows",
+    ),
+    Case("spend date basic format", "post", "/api/v1/spends/", spend(date="20261118"), "date"),
+    Case("spend date with time", "post", "/api/v1/spends/", spend(date="2026-11-18T00:00:00"), "date"),
+    Case("description null", "post", "/api/v1/spends/", spend(description=None), "description"),
+    Case("external_id blank", "post", "/api/v1/spends/", spend(external_id=" "), "external_id"),
+    # Currencies, time zones, schedule times
+    Case("currency not ISO 4217", "post", "/api/v1/brands/", {"name": "A", "currency": "XYZ"}, "currency"),
+    Case("currency testing code", "post", "/api/v1/brands/", {"name": "A", "currency": "XTS"}, "currency"),
+    Case("currency with space", "patch", "/api/v1/brands/{brand}/", {"currency": " USD"}, "currency"),
+    Case(
+        "time zone localtime", "post", "/api/v1/brands/", {"name": "A", "timezone": "localtime"}, "timezone"
+    ),
+    Case("time zone Factory", "patch", "/api/v1/brands/{brand}/", {"timezone": "Factory"}, "timezone"),
+    Case(
+        "time zone posix",
+        "post",
+        "/api/v1/brands/",
+        {"name": "A", "timezone": "posix/Europe/Paris"},
+        "timezone",
+    ),
+    Case(
+        "time zone wrong case",
+        "post",
+        "/api/v1/brands/",
+        {"name": "A", "timezone": "europe/paris"},
+        "timezone",
+    ),
+    Case(
+        "schedule time zone localtime",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "timezone": "localtime", "windows": [GOOD_WINDOW]},
+        "timezone",
+    ),
+    Case(
+        "time 9:00",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [{**GOOD_WINDOW, "start_time": "9:00"}]},
+        "windows",
+    ),
+    Case(
+        "time with seconds",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [{**GOOD_WINDOW, "end_time": "17:00:00"}]},
+        "windows",
+    ),
+    Case(
+        "time 24:00",
+        "post",
+        "/api/v1/schedules/",
+        {"name": "S", "windows": [{**GOOD_WINDOW, "end_time": "24:00"}]},
+        "windows",
+    ),
+    # Query parameters
+    Case("is_active maybe", "get", "/api/v1/brands/?is_active=maybe", None, "is_active"),
+    Case("is_active empty", "get", "/api/v1/campaigns/?is_active=", None, "is_active"),
+    Case("unknown ordering", "get", "/api/v1/brands/?ordering=anything", None, "ordering"),
+    Case("ordering on a hidden column", "get", "/api/v1/spends/?ordering=external_id", None, "ordering"),
+    Case("page_size null", "get", "/api/v1/brands/?page_size=null", None, "page_size"),
+    Case("page_size zero", "get", "/api/v1/spends/?page_size=0", None, "page_size"),
+    Case("page_size over 500", "get", "/api/v1/schedules/?page_size=501", None, "page_size"),
+    Case("page not a number", "get", "/api/v1/campaigns/?page=first", None, "page"),
+    Case("page zero", "get", "/api/v1/brands/?page=0", None, "page"),
+    Case("brand filter not an id", "get", "/api/v1/campaigns/?brand=1.0", None, "brand"),
+    Case("campaign filter arabic digit", "get", "/api/v1/spends/?campaign=%D9%A1", None, "campaign"),
+    Case("date filter US format", "get", "/api/v1/spends/?date_after=11/18/2026", None, "date_after"),
+    Case("status filter empty", "get", "/api/v1/campaigns/?status=", None, "status"),
+    Case("pause_reason filter unknown", "get", "/api/v1/campaigns/?pause_reason=tired", None, "pause_reason"),
+    Case("events page not a number", "get", "/api/v1/campaigns/{campaign}/events/?page=x", None, "page"),
 ]
 
 
@@ -245,13 +508,15 @@ def _database() -> list[list[dict[str, Any]]]:
         Spend,
         CampaignDailySpend,
         BrandDailySpend,
+        CampaignMonthlySpend,
+        BrandMonthlySpend,
         IdempotencyKey,
     )
     return [list(model._default_manager.order_by("pk").values()) for model in models]
 
 
-def test_there_are_at_least_30_cases() -> None:
-    assert len(CASES) >= 30
+def test_there_are_at_least_60_cases() -> None:
+    assert len(CASES) >= 60
     assert len({case.name for case in CASES}) == len(CASES)
 
 
@@ -265,7 +530,9 @@ def test_bad_input_answers_400_naming_the_field_and_writes_nothing(ops: APIClien
     path = case.path.format(**ids)
     before = _database()
 
-    if isinstance(case.body, tuple) and case.body[0] is RAW:
+    if case.method == "get":
+        response = ops.get(path)
+    elif isinstance(case.body, tuple) and case.body[0] is RAW:
         response = getattr(ops, case.method)(path, case.body[1], content_type="application/json")
     else:
         body = json.dumps(_fill(case.body, ids))

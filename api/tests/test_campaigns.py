@@ -129,7 +129,9 @@ def test_is_active_and_pause_reason_are_read_only(ops: APIClient) -> None:
         f"/api/v1/campaigns/{campaign.pk}/", {"is_active": True, "pause_reason": "outside_schedule"}
     )
 
-    assert response.status_code == 200
+    # Refused and named (issue 11: a write never drops a field silently), nothing changed.
+    assert response.status_code == 400
+    assert sorted(response.json()) == ["is_active", "pause_reason"]
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, "")
 

@@ -1,19 +1,25 @@
-"""Helpers for tests that start the project's own processes (gunicorn, worker, Beat)."""
+"""Helpers for tests that start the project's own processes (gunicorn, runserver, worker, Beat)."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
 
 
 def database_url() -> str:
@@ -62,3 +68,71 @@ def wait_until(
             return value
         time.sleep(0.25)
     pytest.fail(f"timed out after {timeout}s waiting for {what}{logs()}")
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """The environment of a server started with the production settings on loopback."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "CACHE_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "budget_system.settings_production",
+            "SECRET_KEY": "test-" + os.urandom(16).hex(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
+    return env
+
+
+def gunicorn_command(port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """gunicorn as deployed (``gunicorn_conf.py``) on loopback: the command and the
+    environment it adds."""
+    command = [sys.executable, "-m", "gunicorn", "-c", "budget_system/gunicorn_conf.py", "budget_system.wsgi"]
+    return command, {"PORT": str(port), "GUNICORN_BIND_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)}
+
+
+def _answers(port: int, path: str) -> bool:
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        probe.request("GET", path)
+        probe.getresponse().read()
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def serving(
+    command: list[str], env: dict[str, str], port: int, log: Path, *, ready_path: str = "/api/v1/health/"
+) -> Iterator[str]:
+    """Start ``command`` (its own process group), wait until ``ready_path`` answers on
+    ``port`` (60 s at most), yield its base URL; stop the whole group afterwards."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port, ready_path):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command[:4]} did not answer:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)

@@ -171,3 +171,16 @@ def test_active_hours() -> None:
     assert active_hours(windows, 5) == {0, 1}
     assert active_hours(windows, 0) == set()
     assert active_hours(windows) == {0, 1, 22, 23}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["9:00", "09:00:00", "24:00", "0900", "\u0660\u0669:\u0660\u0660"])
+def test_the_schedule_service_takes_times_as_exactly_hh_mm(bad: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from scheduling.services import schedule_create
+
+    with pytest.raises(ValidationError):
+        schedule_create(
+            name="strict", windows=[{"days_of_week": [0], "start_time": bad, "end_time": "17:00"}]
+        )

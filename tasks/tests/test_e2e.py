@@ -1,8 +1,8 @@
 """End to end: a real Celery worker (and Beat) against Redis and PostgreSQL.
 
-The worker and Beat are subprocesses using the test database (its name is passed through
-``DATABASE_URL``) and a queue of their own on the broker (``CELERY_TASK_DEFAULT_QUEUE``), so
-the test can share a Redis with other runs. A subprocess's clock cannot be frozen, so the
+The worker and Beat are subprocesses using the test database and a queue of their own on the
+broker (``tasks/tests/processes.py``), so the test can share a Redis with other runs. A
+subprocess's clock cannot be frozen, so the
 tests either pass an explicit ``at`` moment to the tasks or date the data so that real now
 is already past the brand's local midnight.
 """
@@ -10,30 +10,21 @@ is already past the brand's local midnight.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from celery import Celery
-from django.conf import settings
-from kombu import Connection
 
 from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
-from conftest import IN_CI
 from core.tests.factories import make_brand, make_campaign, make_schedule
-from core.tests.servers import database_url, wait_until
 from core.timeutils import local_date
 from events.selectors import event_log
 from scheduling.models import DaypartingSchedule
@@ -42,108 +33,20 @@ from tasks.health import beat_heartbeat_age
 from tasks.models import BrandResetMarker, SweepRun
 from tasks.schedules import PERIODIC_JOBS
 from tasks.tests.helpers import local, serving_events
+from tasks.tests.processes import ROOT, Stack, celery_stack, stop, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-BROKER_URL = (
-    os.environ.get("CELERY_BROKER_URL", "").strip()
-    if os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
-    else "redis://127.0.0.1:6379/1"
-)
-ROOT = Path(settings.BASE_DIR)
 ALL_TASKS = {job.task for job in PERIODIC_JOBS} | {"tasks.sweep_chunk"}
-
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    queue: str
-    hostname: str
-    logs: Path
-    sender: Celery
-
-    def send(self, task: str, **kwargs: Any) -> None:
-        self.sender.send_task(task, kwargs=kwargs, queue=self.queue)
-
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "budget_system", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def log(self, name: str) -> str:
-        path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, stack: Stack | None = None) -> Any:
-    def logs() -> str:
-        if stack is None:
-            return ""
-        return f"\nworker log:\n{stack.log('worker')[-4000:]}\nbeat log:\n{stack.log('beat')[-2000:]}"
-
-    return wait_until(condition, timeout=timeout, what=what, logs=logs)
 
 
 @pytest.fixture(scope="module")
 def stack(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    try:
-        with Connection(BROKER_URL, connect_timeout=2) as probe:
-            probe.ensure_connection(max_retries=1, timeout=3)
-    except Exception as error:
-        message = f"Redis is not reachable at {BROKER_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    queue = f"e2e-{uuid.uuid4().hex[:10]}"
-    with django_db_blocker.unblock():
-        db_url = database_url()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CONN_MAX_AGE": "0",
-        "SPEND_SOURCE": "none",
-        "ALERT_WEBHOOK_URL": "",
-        "PYTHONUNBUFFERED": "1",
-    }
-    sender = Celery("e2e-sender", broker=BROKER_URL)
-    sender.conf.task_default_queue = queue
-    state = Stack(
-        env=env, queue=queue, hostname=f"{queue}@e2e", logs=tmp_path_factory.mktemp("celery"), sender=sender
-    )
-    # `celery -A budget_system worker` needs no flags; the host name only lets us address it.
-    worker = state.start("worker", "worker", f"--hostname={state.hostname}")
-    try:
-        wait_for(
-            lambda: sender.control.ping([state.hostname], timeout=1.0),
-            timeout=60,
-            what="the worker to answer a ping",
-            stack=state,
-        )
+    with django_db_blocker.unblock(), celery_stack(tmp_path_factory.mktemp("celery")) as state:
+        state.start_worker()
         yield state
-    finally:
-        _stop(worker)
-        with Connection(BROKER_URL) as conn:  # drop our queue and its binding keys from Redis
-            channel: Any = conn.default_channel
-            channel.queue_delete(queue)
-            channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def test_inspect_registered_lists_every_task(stack: Stack) -> None:
@@ -296,7 +199,7 @@ def test_beat_drives_dayparting_and_the_midnight_reset(stack: Stack) -> None:
         )
         wait_for(lambda: beat_heartbeat_age() is not None, timeout=60, what="the heartbeat", stack=stack)
     finally:
-        _stop(beat)
+        stop(beat)
     assert Campaign.objects.get(pk=closing.pk).pause_reason == PauseReason.OUTSIDE_SCHEDULE
     jobs = {"enforce_dayparting", "enforce_budgets"}
     assert serving_events(closing)[-1][0] == "campaign.paused"

@@ -29,6 +29,7 @@ DEFAULTS = {
     "beat heartbeat": ("tasks.heartbeat", 30, IntervalSchedule.SECONDS, 30),
     "dispatch webhooks": ("events.dispatch_webhooks", 5, IntervalSchedule.SECONDS, 5),
     "purge events": ("events.purge_events", 1440, IntervalSchedule.MINUTES, 86400),
+    "sweep watchdog": ("tasks.sweep_watchdog", 1, IntervalSchedule.MINUTES, 60),
 }
 
 

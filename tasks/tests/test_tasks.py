@@ -19,10 +19,10 @@ from kombu import Connection
 
 from budget_system.celery import app
 from campaigns.models import Campaign
-from campaigns.rules import PauseReason, Status
+from campaigns.rules import Status
 from campaigns.services import reconcile
 from core import notifications
-from core.tests.factories import make_brand, make_campaign, make_schedule
+from core.tests.factories import make_campaign, make_schedule
 from events.selectors import endpoint_scope, event_log
 from events.services import alert_endpoint_sync
 from events.tasks import dispatch_webhooks, nudger
@@ -34,9 +34,9 @@ from tasks.health import beat_check, beat_heartbeat_age, beat_is_alive, broker_c
 from tasks.models import SweepChunk, SweepRun
 from tasks.spend_sources import NoSpendSource, SimulatedSpendSource, get_spend_source
 from tasks.summary import JobSummary
+from tasks.tests.helpers import SERVING_TYPES, mixed_campaigns
 
 pytestmark = pytest.mark.django_db
-SERVING_TYPES = ["campaign.paused", "campaign.resumed", "campaign.reason_changed"]
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
 
 
@@ -50,22 +50,6 @@ def eager() -> Iterator[None]:
     finally:
         app.conf.task_always_eager = False
         app.conf.task_eager_propagates = False
-
-
-def _mixed_campaigns(count: int) -> None:
-    """Campaigns in every state: serving, over budget, outside schedule, brand inactive,
-    stopped by the system but free to serve again."""
-    night = make_schedule(([0, 1, 2, 3, 4, 5, 6], "01:00", "02:00"))
-    brands = [make_brand(), make_brand(is_active=False)]
-    for index in range(count):
-        kind = index % 5
-        make_campaign(
-            brand=brands[1] if kind == 3 else brands[0],
-            daily_budget=Decimal(0) if kind == 1 else None,
-            dayparting_schedule=night if kind == 2 else None,
-            is_active=kind != 4,
-            pause_reason=PauseReason.CAMPAIGN_DAILY_BUDGET if kind == 4 else "",
-        )
 
 
 def test_enforce_dayparting_pauses_outside_the_window_and_resumes_inside() -> None:
@@ -87,7 +71,7 @@ def test_enforce_dayparting_pauses_outside_the_window_and_resumes_inside() -> No
 
 
 def test_enforce_budgets_summary_matches_reconcile(caplog: pytest.LogCaptureFixture) -> None:
-    _mixed_campaigns(20)
+    mixed_campaigns(20)
     expected = reconcile(moment=NOON, dry_run=True).as_dict()
 
     with caplog.at_level("INFO", logger="budget.jobs"):
@@ -102,7 +86,7 @@ def test_enforce_budgets_summary_matches_reconcile(caplog: pytest.LogCaptureFixt
 
 
 def test_a_large_sweep_is_split_into_chunks_with_the_same_result(eager: None) -> None:
-    _mixed_campaigns(23)
+    mixed_campaigns(23)
     expected = reconcile(moment=NOON, dry_run=True).as_dict()
 
     dispatched = jobs.enforce_budgets(at=NOON.isoformat(), chunk_size=5)
@@ -119,7 +103,7 @@ def test_a_large_sweep_is_split_into_chunks_with_the_same_result(eager: None) ->
 
 
 def test_a_failed_chunk_is_retried_alone_without_double_events(eager: None) -> None:
-    _mixed_campaigns(15)
+    mixed_campaigns(15)
     expected = reconcile(moment=NOON, dry_run=True).as_dict()
     real = services.sweep_range
     calls: list[int] = []
@@ -151,7 +135,7 @@ def test_a_failed_chunk_is_retried_alone_without_double_events(eager: None) -> N
 
 
 def test_a_redelivered_chunk_is_not_counted_or_run_twice(eager: None) -> None:
-    _mixed_campaigns(10)
+    mixed_campaigns(10)
     dispatched = jobs.enforce_budgets(at=NOON.isoformat(), chunk_size=5)
     run = SweepRun.objects.get(pk=dispatched["run"])
     chunk = SweepChunk.objects.get(run=run, index=0)
@@ -200,7 +184,7 @@ def test_no_one_sees_a_finished_run_without_its_summary() -> None:
 
 
 def test_brand_filter_and_dry_run_run_inline_without_chunks(eager: None) -> None:
-    _mixed_campaigns(10)
+    mixed_campaigns(10)
     brand_id = Campaign.objects.order_by("pk").values_list("brand_id", flat=True).first()
     assert brand_id is not None
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from typing import Any
@@ -11,6 +12,7 @@ from django.db import transaction
 from campaigns.models import Campaign
 from core.actors import Actor
 from core.exceptions import ConflictError
+from core.timeutils import parse_date
 from spending.services import spend_record
 from tasks.management.jobcommand import resolve_brand_ids
 
@@ -23,7 +25,7 @@ def _campaign_id(value: str, brand_ids: list[int] | None) -> int:
     queryset = Campaign.objects.all()
     if brand_ids is not None:
         queryset = queryset.filter(brand_id__in=brand_ids)
-    if value.isdigit() and queryset.filter(pk=int(value)).exists():
+    if value.isascii() and value.isdigit() and queryset.filter(pk=int(value)).exists():
         return int(value)
     matches = list(queryset.filter(name=value).values_list("pk", flat=True)[:2])
     if len(matches) == 1:
@@ -33,13 +35,20 @@ def _campaign_id(value: str, brand_ids: list[int] | None) -> int:
     raise CommandError(f"Unknown campaign {value!r} (give an id, or a name with --brand).")
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 class Command(BaseCommand):
     help = "Record one spend for a campaign (and pause it at once if a budget is now exhausted)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("campaign", help="campaign id, or name (with --brand when names repeat)")
         parser.add_argument("amount", help="money, e.g. 12.50")
-        parser.add_argument("--date", type=dt.date.fromisoformat, help="brand-local date (default today)")
+        parser.add_argument("--date", type=_date, help="brand-local date, YYYY-MM-DD (default today)")
         parser.add_argument("--description", default="")
         parser.add_argument("--brand", action="append", dest="brands", metavar="ID_OR_NAME")
         parser.add_argument("--dry-run", action="store_true", help="validate and show, record nothing")

@@ -1,0 +1,31 @@
+"""The service endpoints: health, credentials check and the v1 index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class HealthSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=["ok", "error"], read_only=True)
+    checks = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Each check: "ok", "unknown" (cannot tell yet; not a failure) or the error.',
+    )
+
+
+class PingSerializer(serializers.Serializer[Any]):
+    user = serializers.CharField(read_only=True, help_text="The authenticated user.")
+    authentication = serializers.ChoiceField(choices=["token", "session"], read_only=True)
+
+
+class ApiRootSerializer(serializers.Serializer[Any]):
+    resources = serializers.DictField(
+        child=serializers.URLField(),
+        read_only=True,
+        help_text="Each resource of v1 by name, with the absolute URL of its list.",
+    )
+    schema = serializers.URLField(read_only=True, help_text="The OpenAPI schema (the whole contract).")
+    docs = serializers.URLField(read_only=True, help_text="Swagger UI.")

@@ -1,0 +1,87 @@
+"""Brands: CRUD through the brand services, and the budget of a brand with its campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import examples
+from api.base import ManagedViewSet, parse, request_actor
+from api.filters import BrandFilter
+from api.serializers import BrandBudgetSerializer, BrandSerializer, BrandWriteSerializer
+from api.states import brand_statuses, campaign_statuses
+from brands.models import Brand
+from brands.services import brand_create, brand_delete, brand_update
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_for_evaluation
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List brands", description="Filters: `is_active`, `search` (name)."),
+    retrieve=extend_schema(summary="Read a brand with its budget status"),
+    create=extend_schema(
+        summary="Create a brand",
+        request=BrandWriteSerializer,
+        examples=[examples.BRAND_REQUEST, examples.BRAND_RESPONSE],
+    ),
+    update=extend_schema(
+        summary="Replace a brand",
+        description="Re-evaluates the brand's campaigns before answering (a new cap pauses or resumes them).",
+        request=BrandWriteSerializer,
+        examples=[examples.BRAND_REQUEST, examples.BRAND_RESPONSE],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a brand",
+        description="Re-evaluates the brand's campaigns before answering.",
+        request=BrandWriteSerializer,
+        examples=[examples.BRAND_PATCH, examples.BRAND_RESPONSE],
+    ),
+    destroy=extend_schema(
+        summary="Delete a brand without spend",
+        description="Refused with 409 while the brand has recorded spend: deactivate it instead.",
+    ),
+)
+class BrandViewSet(ManagedViewSet):
+    queryset = Brand.objects.all()
+    serializer_class = BrandSerializer
+    filterset_class = BrandFilter
+    conflict_actions = ("destroy",)
+
+    def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
+        return {"brand_statuses": brand_statuses(rows, self.moment)}
+
+    def create_and_render(self, request: Request) -> Response:
+        brand = brand_create(**parse(BrandWriteSerializer, request))
+        return self.render(brand, status.HTTP_201_CREATED)
+
+    def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
+        brand: Brand = instance
+        fields = parse(BrandWriteSerializer, request, partial=partial)
+        updated = brand_update(brand_id=brand.pk, actor=request_actor(request), **fields)
+        return self.render(updated)
+
+    def delete_instance(self, instance: Brand) -> None:
+        brand_delete(brand_id=instance.pk)
+
+    @extend_schema(
+        summary="Budget status of a brand and of each of its campaigns",
+        responses={200: BrandBudgetSerializer},
+        examples=[examples.BRAND_BUDGET_RESPONSE],
+    )
+    @action(detail=True, methods=["get"], serializer_class=BrandBudgetSerializer, filterset_class=None)
+    def budget(self, request: Request, pk: str | None = None) -> Response:
+        brand = self.get_object()
+        campaigns = list(
+            campaigns_for_evaluation(Campaign.objects.filter(brand_id=brand.pk)).order_by("name", "pk")
+        )
+        context = self.get_serializer_context()
+        context["brand_statuses"] = brand_statuses([brand], self.moment)
+        context["campaign_statuses"] = campaign_statuses(campaigns, self.moment)
+        data = BrandBudgetSerializer({"brand": brand, "campaigns": campaigns}, context=context).data
+        return Response(data)

@@ -1,0 +1,138 @@
+"""Campaigns: CRUD through the campaign services, activate, pause, and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import examples
+from api.base import ManagedViewSet, no_body, parse, request_actor
+from api.filters import CampaignFilter
+from api.serializers import (
+    CampaignCreateSerializer,
+    CampaignEventSerializer,
+    CampaignSerializer,
+    CampaignUpdateSerializer,
+)
+from api.states import campaign_statuses
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_events, campaigns_for_evaluation
+from campaigns.services import (
+    campaign_activate,
+    campaign_create,
+    campaign_delete,
+    campaign_pause,
+    campaign_update,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List campaigns",
+        description="Filters: `brand`, `status`, `is_active`, `pause_reason`, `search` (name).",
+    ),
+    retrieve=extend_schema(summary="Read a campaign with its serving state and budget status"),
+    create=extend_schema(
+        summary="Create a campaign",
+        description="A new campaign is `draft` unless `status` says otherwise; it is evaluated at once.",
+        request=CampaignCreateSerializer,
+        examples=[examples.CAMPAIGN_REQUEST, examples.CAMPAIGN_RESPONSE],
+    ),
+    update=extend_schema(
+        summary="Replace a campaign",
+        description="`is_active` and `pause_reason` are read-only; the campaign is re-evaluated at once.",
+        request=CampaignUpdateSerializer,
+        examples=[examples.CAMPAIGN_REQUEST, examples.CAMPAIGN_RESPONSE],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a campaign",
+        description="Raising a budget resumes what it had stopped; lowering it pauses.",
+        request=CampaignUpdateSerializer,
+        examples=[examples.CAMPAIGN_PATCH, examples.CAMPAIGN_RESPONSE],
+    ),
+    destroy=extend_schema(
+        summary="Delete a campaign without spend",
+        description="Refused with 409 while the campaign has recorded spend: archive it instead.",
+    ),
+)
+class CampaignViewSet(ManagedViewSet):
+    queryset = campaigns_for_evaluation(Campaign.objects.all())
+    serializer_class = CampaignSerializer
+    filterset_class = CampaignFilter
+    conflict_actions = ("destroy",)
+    action_permissions = {
+        "activate": ["campaigns.change_campaign"],
+        "pause": ["campaigns.change_campaign"],
+        "events": ["campaigns.view_campaign", "campaigns.view_campaignevent"],
+    }
+
+    def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
+        return {"campaign_statuses": campaign_statuses(rows, self.moment)}
+
+    def create_and_render(self, request: Request) -> Response:
+        fields = parse(CampaignCreateSerializer, request)
+        campaign = campaign_create(
+            brand_id=fields.pop("brand"),
+            dayparting_schedule_id=fields.pop("dayparting_schedule"),
+            actor=request_actor(request),
+            **fields,
+        )
+        return self.render(campaign, status.HTTP_201_CREATED)
+
+    def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
+        campaign: Campaign = instance
+        fields = parse(CampaignUpdateSerializer, request, instance=campaign, partial=partial)
+        fields.pop("brand", None)
+        if "dayparting_schedule" in fields:
+            fields["dayparting_schedule_id"] = fields.pop("dayparting_schedule")
+        updated = campaign_update(campaign_id=campaign.pk, actor=request_actor(request), **fields)
+        return self.render(updated)
+
+    def delete_instance(self, instance: Campaign) -> None:
+        campaign_delete(campaign_id=instance.pk)
+
+    @extend_schema(
+        summary="Activate a campaign",
+        description=(
+            "Sets status `active` (a person's intent) and evaluates at once: `is_active` tells "
+            "whether it now serves, `blocking_reasons` why not."
+        ),
+        request=None,
+        responses={200: CampaignSerializer},
+        examples=[examples.CAMPAIGN_RESPONSE],
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        campaign = self.get_object()
+        no_body(request)
+        return self.render(campaign_activate(campaign_id=campaign.pk, actor=request_actor(request)))
+
+    @extend_schema(
+        summary="Pause a campaign (a person's pause)",
+        description="Sets status `paused`; no automatic job ever resumes it.",
+        request=None,
+        responses={200: CampaignSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        campaign = self.get_object()
+        no_body(request)
+        return self.render(campaign_pause(campaign_id=campaign.pk, actor=request_actor(request)))
+
+    @extend_schema(
+        summary="The campaign's audit trail, newest first",
+        responses={200: CampaignEventSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], serializer_class=CampaignEventSerializer, filterset_class=None)
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        campaign: Campaign = self.get_object()
+        queryset = campaign_events(campaign=campaign).order_by("-created_at", "-pk")
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        return self.get_paginated_response(CampaignEventSerializer(rows, many=True).data)
