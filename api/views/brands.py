@@ -57,7 +57,7 @@ class BrandViewSet(ManagedViewSet):
         return {"brand_statuses": brand_statuses(rows, self.moment)}
 
     def create_and_render(self, request: Request) -> Response:
-        brand = brand_create(**parse(BrandWriteSerializer, request))
+        brand = brand_create(actor=request_actor(request), **parse(BrandWriteSerializer, request))
         return self.render(brand, status.HTTP_201_CREATED)
 
     def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:
