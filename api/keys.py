@@ -35,7 +35,7 @@ from core.timeutils import now
 
 from .base import request_actor
 from .fields import IdField
-from .filters import IdFilter
+from .filters import BooleanFilter, IdFilter
 
 MAX_BRANDS = 500
 
@@ -117,7 +117,7 @@ class ApiKeyCreateSerializer(serializers.Serializer[Any]):
 
 class ApiKeyFilter(filters.FilterSet):  # type: ignore[misc]
     team = IdFilter(field_name="team_id", label="Team id")
-    revoked = filters.BooleanFilter()
+    revoked = BooleanFilter()
 
     class Meta:
         model = ApiKey

@@ -137,3 +137,53 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
         if old != new or name not in before:
             changes[name] = [old, new]
     return changes
+
+
+# What ``campaigns/{id}/events/`` showed before the log (the old audit trail's ``kind``,
+# ``from_value``, ``to_value``, ``reason``), derived from an event so old clients keep working.
+_SERVING_KINDS: dict[str, str] = {
+    EventType.CAMPAIGN_PAUSED: "serving_stopped",
+    EventType.CAMPAIGN_RESUMED: "serving_started",
+    EventType.CAMPAIGN_REASON_CHANGED: "pause_reason_changed",
+}
+
+
+def legacy_audit_fields(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The old audit row's ``kind``, ``from_value``, ``to_value`` and ``reason`` of an event."""
+    if event_type in _SERVING_KINDS:
+        serves = event_type == EventType.CAMPAIGN_RESUMED
+        reason = data.get("reason")
+        previous = data.get("previous_reason")
+        status = data.get("status")
+        reasons = list(data.get("reasons") or [])
+        return {
+            "kind": _SERVING_KINDS[event_type],
+            "from_value": {"is_active": event_type == EventType.CAMPAIGN_PAUSED, "pause_reason": previous},
+            "to_value": {"is_active": serves, "pause_reason": reason, "reasons": reasons},
+            "reason": "all rules pass" if serves else (reason or (f"status {status}" if status else "")),
+        }
+    changes: Mapping[str, Any] = data.get("changes") or {}
+    if event_type == EventType.CAMPAIGN_CREATED:
+        return {
+            "kind": "created",
+            "from_value": None,
+            "to_value": {name: change[1] for name, change in changes.items() if name != "name"},
+            "reason": "",
+        }
+    budgets = [name for name in ("daily_budget", "monthly_budget") if name in changes]
+    if "status" in changes:
+        kind, fields, scalar = "status_changed", ["status"], True
+    elif budgets:
+        kind, fields, scalar = "budget_changed", budgets, False
+    elif "dayparting_schedule" in changes:
+        kind, fields, scalar = "schedule_changed", ["dayparting_schedule"], True
+    else:
+        kind, fields, scalar = event_type, list(changes), False
+    before = {name: changes[name][0] for name in fields}
+    after = {name: changes[name][1] for name in fields}
+    return {
+        "kind": kind,
+        "from_value": before[fields[0]] if scalar else before,
+        "to_value": after[fields[0]] if scalar else after,
+        "reason": str(data.get("reason") or ""),
+    }

@@ -187,6 +187,18 @@ def test_events_are_newest_first_and_paginated(ops: APIClient) -> None:
     assert body["results"][1]["to_value"] == "paused"
     assert body["results"][1]["actor"]["kind"] == "token"
     assert body["next"] is not None
+    # the items are the log's events (API.md, "Events"), newest first
+    stop, change = body["results"]
+    assert (stop["type"], change["type"]) == ("campaign.paused", "campaign.updated")
+    assert change["data"] == {"changes": {"status": ["active", "paused"]}}
+    assert stop["campaign"] == change["campaign"] == campaign.pk
+    assert stop["id"] > change["id"]
+    feed = ops.get("/api/v1/events/", {"campaign": campaign.pk}).json()["results"]
+    assert [event["id"] for event in reversed(feed)][:2] == [stop["id"], change["id"]]
+    assert {k: v for k, v in stop.items() if k in feed[-1] and k != "actor"} == {
+        k: v for k, v in feed[-1].items() if k != "actor"
+    }
+    assert stop["actor"] == {**feed[-1]["actor"], "label": feed[-1]["actor"]["name"]}
 
 
 def test_delete(ops: APIClient) -> None:

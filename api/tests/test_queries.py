@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from brands.models import Brand
 from campaigns.models import Campaign
 from core.actors import Actor
-from events.services import NewEvent, event_append_many
+from events.services import NewEvent, event_append_many, events_position
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from spending.services import SpendInput, spend_record_many
 
@@ -67,6 +67,7 @@ def seed(rows: int) -> tuple[Brand, Campaign]:
             * rows,
             actor=Actor.system("test"),
         )
+    events_position()  # committed history: the dispatcher has given the events their ids
     return brands[0], first
 
 
