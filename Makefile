@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The admin's generated password, kept for `make run` to show (git-ignored, mode 600).
+ADMIN_CREDENTIALS ?= .run/admin.json
 
-.PHONY: install run migrate demo up test lint typecheck pytest format clean bench
+.PHONY: install run migrate demo admin-password manage up test lint typecheck pytest format clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,13 +24,27 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo_data --if-empty
-	$(BIN)/python manage.py bootstrap_admin
+	$(BIN)/python manage.py bootstrap_admin --save $(ADMIN_CREDENTIALS)
 
 ## Create the virtualenv, install, migrate, load demo data, and start the web server, one
-## Celery worker and Celery Beat together (Ctrl-C stops all three). Without
-## CELERY_BROKER_URL they share an embedded broker (.run/broker), so no Redis is needed.
-run: demo
-	$(BIN)/python -m tasks.devstack --host $(HOST) --port $(PORT)
+## Celery worker and Celery Beat together (Ctrl-C stops all three): `make run`, or
+## `make run PORT=8001 HOST=0.0.0.0`. A busy port is reported in one line before anything
+## starts. Without CELERY_BROKER_URL they share an embedded broker (.run/broker), so no Redis
+## is needed. The admin's login is printed once the server is up.
+run:
+	@$(PYTHON) -m tasks.devstack --check-port --host $(HOST) --port $(PORT)
+	@$(MAKE) --no-print-directory demo
+	$(BIN)/python -m tasks.devstack --host $(HOST) --port $(PORT) --credentials $(ADMIN_CREDENTIALS)
+
+## A new generated password for the superuser `admin` (created if missing), printed and kept
+## for `make run` to show.
+admin-password: migrate
+	@$(BIN)/python manage.py bootstrap_admin --reset --save $(ADMIN_CREDENTIALS)
+
+## Any management command in the project's virtualenv: `make manage ARGS="budget_status --format json"`
+## (the same as `.venv/bin/python manage.py budget_status --format json`).
+manage: install
+	@$(BIN)/python manage.py $(ARGS)
 
 ## The production stack in Docker (docker-compose.yml): PostgreSQL, Redis, migrate, web
 ## (gunicorn), worker and Beat. Writes .env from .env.example with generated secrets if missing.

@@ -64,6 +64,9 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
     idempotent_actions: Sequence[str] = ("create",)
     conflict_actions: Sequence[str] = ()
     action_permissions: dict[str, list[str]] = {}
+    # Ids in paths are ASCII digits: ``\d`` would also take "٣" (and find object 3), the
+    # router's default takes anything; a path that does not match answers the JSON 404.
+    lookup_value_regex = "[0-9]+"
 
     _moment: dt.datetime | None = None
 

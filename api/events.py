@@ -106,7 +106,6 @@ class EventViewSet(ApiViewSet):
     filterset_class = None
     lookup_field = "position"
     lookup_url_kwarg = "id"
-    lookup_value_regex = r"\d+"
 
     @extend_schema(
         summary="Read one event",

@@ -22,6 +22,7 @@ from core.budgets import remaining
 from core.timeutils import timezone_names
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
+from ops.exports import BrandExport, ListExportMixin
 from ops.generics import ModelForm, TabularInline
 from ops.selectors import annotated, brands_with_spend
 
@@ -76,8 +77,19 @@ class CampaignInline(TabularInline[Campaign, Brand]):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("name", "status", "serving", "pause_reason_words", "daily_budget", "monthly_budget")
+    fields = ("name", "status", "serving", "pause_reason_words", "daily_cap", "monthly_cap")
     readonly_fields = fields
+
+    @admin.display(description="Daily budget")
+    def daily_cap(self, obj: Campaign) -> str:
+        return "no cap" if obj.daily_budget is None else money(obj.daily_budget, obj.brand.currency)
+
+    @admin.display(description="Monthly budget")
+    def monthly_cap(self, obj: Campaign) -> str:
+        return "no cap" if obj.monthly_budget is None else money(obj.monthly_budget, obj.brand.currency)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return super().get_queryset(request).select_related("brand")
 
     @admin.display(description="Serving", boolean=True)
     def serving(self, obj: Campaign) -> bool:
@@ -95,19 +107,11 @@ class CampaignInline(TabularInline[Campaign, Brand]):
 
 
 @admin.register(Brand)
-class BrandAdmin(ServiceModelAdmin[Brand]):
+class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
     form = BrandForm
-    list_display = (
-        "name",
-        "timezone",
-        "daily_budget",
-        "monthly_budget",
-        "today",
-        "month",
-        "remaining_budget",
-        "serving",
-        "is_active",
-    )
+    resource_classes = (BrandExport,)
+    # The budgets are in the spend columns ("spend / budget"): every column fits 1440 px.
+    list_display = ("name", "zone", "today", "month", "remaining_budget", "serving", "is_active")
     list_filter = ("is_active", "timezone", OverBudgetFilter)
     search_fields = ("name",)
     list_per_page = 50
@@ -126,13 +130,17 @@ class BrandAdmin(ServiceModelAdmin[Brand]):
 
     # --- Columns -------------------------------------------------------------------------
 
-    @admin.display(description="Today's spend", ordering="today_spend")
-    def today(self, obj: Brand) -> SafeString:
-        return usage_bar(annotated(obj, "today_spend"), obj.daily_budget)
+    @admin.display(description="Time zone, currency", ordering="timezone")
+    def zone(self, obj: Brand) -> SafeString:
+        return format_html("{}<br><small>{}</small>", obj.timezone, obj.currency)
 
-    @admin.display(description="Month's spend", ordering="month_spend")
+    @admin.display(description="Today vs daily budget", ordering="today_spend")
+    def today(self, obj: Brand) -> SafeString:
+        return usage_bar(annotated(obj, "today_spend"), obj.daily_budget, obj.currency)
+
+    @admin.display(description="Month vs monthly budget", ordering="month_spend")
     def month(self, obj: Brand) -> SafeString:
-        return usage_bar(annotated(obj, "month_spend"), obj.monthly_budget)
+        return usage_bar(annotated(obj, "month_spend"), obj.monthly_budget, obj.currency)
 
     @admin.display(description="Remaining (day / month)")
     def remaining_budget(self, obj: Brand) -> str:
@@ -140,7 +148,7 @@ class BrandAdmin(ServiceModelAdmin[Brand]):
         month = remaining(obj.monthly_budget, annotated(obj, "month_spend"))
         day_text = "no cap" if day is None else money(day)
         month_text = "no cap" if month is None else money(month)
-        return f"{day_text} / {month_text}"
+        return f"{day_text} / {month_text} {obj.currency}"
 
     @admin.display(description="Serving campaigns", ordering="serving_campaigns")
     def serving(self, obj: Brand) -> SafeString:

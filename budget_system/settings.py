@@ -45,11 +45,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ops.apps.OpsAdminConfig",  # django.contrib.admin, with ops.sites.OpsAdminSite as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Static files come from WhiteNoise in every configuration (below): runserver does not
+    # serve them itself, so `make run` answers /static/ exactly as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "core",
     "brands",
@@ -57,14 +60,19 @@ INSTALLED_APPS = [
     "campaigns",
     "spending",
     "tasks",
+    "ops",
     "django_celery_beat",
     "axes",
+    "import_export",  # the admin lists' CSV/XLSX export (export only: ops.exports)
 ]
 
 MIDDLEWARE = [
     # First, so that every log line of the request (and its response header) has the id.
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS and JavaScript, the API docs): WhiteNoise, right after
+    # SecurityMiddleware, whatever DEBUG says.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,7 +157,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Development and tests: WhiteNoise serves the apps' static folders as they are (no
+# collectstatic step, no STATIC_ROOT), so `make run` shows a styled admin with DEBUG off.
+# Production (settings_production) serves the hashed, compressed files that collectstatic
+# built in STATIC_ROOT instead.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -171,13 +188,22 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "core.logging.RequestIdFilter"},
+        # The Beat heartbeat (every 30 s) is logged at DEBUG: Beat's send, the worker's
+        # received and succeeded lines (the task's own line is a DEBUG record already).
+        "heartbeat_at_debug": {"()": "core.logging.DemoteToDebugFilter", "contains": ["tasks.heartbeat"]},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
+    "loggers": {
+        name: {"filters": ["heartbeat_at_debug"]}
+        for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace")
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
@@ -261,9 +287,9 @@ INSTALLED_APPS += [
     "api",
 ]
 # Every error under /api/ is JSON (unmatched paths, 500, a lost database: 503); outside the
-# request id (so that its log lines carry it) and the security middleware.
+# request id (so that its log lines carry it), the security middleware and static files.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "api.middleware.ApiErrorMiddleware"
 )
 
 # Requests per user and period ("<n>/<second|minute|hour|day>"); reads and writes apart.

@@ -19,8 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from budget_system.settings import *  # noqa: F403 - the base, then what production changes
 from budget_system.settings import (
+    BASE_DIR,
     LOGGING,
-    MIDDLEWARE,
     env_bool,
     env_int,
     env_list,
@@ -75,12 +75,10 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# --- Static files: WhiteNoise, right after SecurityMiddleware ---------------------------------
-MIDDLEWARE = list(MIDDLEWARE)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-)
+# --- Static files: WhiteNoise (in the base MIDDLEWARE), from what collectstatic built ----------
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,26 +1,14 @@
-"""
-URL configuration for budget_system project.
-
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
+"""The site's URLs: ``/`` (the ops dashboard), ``/admin/`` (the ops console), ``/api/``."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 
 from ops.views import dashboard
 
 urlpatterns = [
+    # The admin's "View site" link and a bare host name land on the dashboard.
+    path("", RedirectView.as_view(url=reverse_lazy("ops-dashboard")), name="home"),
     path("admin/dashboard/", admin.site.admin_view(dashboard), name="ops-dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

@@ -3,11 +3,13 @@ person's actions (activate, pause, re-evaluate), all through the services."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -20,9 +22,10 @@ from campaigns.selectors import campaign_events
 from campaigns.services import campaign_activate, campaign_create, campaign_pause, campaign_update, reevaluate
 from core.actors import Actor
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
-from ops.display import usage_bar
+from ops.display import campaign_label, local_time, money, usage_bar
+from ops.exports import CampaignExport, ListExportMixin
 from ops.generics import ModelAdmin, ModelForm
-from ops.selectors import annotated, campaigns_with_spend
+from ops.selectors import annotated, campaigns_with_spend, schedule_names
 
 AUDIT_ROWS = 20
 NAMES_IN_MESSAGE = 10
@@ -45,19 +48,25 @@ class CampaignForm(ModelForm[Campaign]):
         fields = ("brand", "name", "status", "daily_budget", "monthly_budget", "dayparting_schedule")
 
 
+def label(campaign: Campaign) -> str:
+    """ "Acme / Black Friday" (load the brand with the campaign: ``select_related``)."""
+    return campaign_label(campaign.brand.name, campaign.name)
+
+
 def not_serving_summary(campaigns: Iterable[Campaign]) -> str:
-    """ "Alpha (Brand daily budget exhausted), Beta (Outside dayparting schedule)" for the
-    campaigns whose status is active but which do not serve."""
+    """ "Acme / Alpha (Brand daily budget exhausted), Globex / Beta (Outside dayparting
+    schedule)" for the campaigns whose status is active but which do not serve."""
     stopped = [c for c in campaigns if c.status == Status.ACTIVE and not c.is_active]
-    parts = [f"{c.name} ({c.get_pause_reason_display() or 'not evaluated'})" for c in stopped]
+    parts = [f"{label(c)} ({c.get_pause_reason_display() or 'not evaluated'})" for c in stopped]
     if len(parts) > NAMES_IN_MESSAGE:
         parts = [*parts[:NAMES_IN_MESSAGE], f"and {len(parts) - NAMES_IN_MESSAGE} more"]
     return ", ".join(parts)
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ServiceModelAdmin[Campaign]):
+class CampaignAdmin(ListExportMixin, ServiceModelAdmin[Campaign]):
     form = CampaignForm
+    resource_classes = (CampaignExport,)
     list_display = (
         "name",
         "brand",
@@ -66,7 +75,7 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
         "pause_reason_words",
         "today",
         "month",
-        "dayparting_schedule",
+        "schedule",
     )
     list_filter = (
         "status",
@@ -118,6 +127,22 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return campaigns_with_spend(super().get_queryset(request))
 
+    # --- Picking a campaign (the spend form's autocomplete: ops.sites) --------------------
+
+    def get_autocomplete_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return Campaign.objects.select_related("brand").order_by("brand__name", "name")
+
+    def autocomplete_label(self, obj: Campaign) -> str:
+        return label(obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Campaign], search_term: str
+    ) -> tuple[QuerySet[Campaign], bool]:
+        # A label as shown ("Acme / Black") searches like "Acme Black": each word must match
+        # the brand's name or the campaign's.
+        words = " ".join(word for word in search_term.split() if word != "/")
+        return super().get_search_results(request, queryset, words)
+
     # --- Columns -------------------------------------------------------------------------
 
     @admin.display(description="Serving", boolean=True, ordering="is_active")
@@ -132,17 +157,23 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
             return f"Status {obj.get_status_display().lower()} (set by a person)"
         return "-"
 
+    @admin.display(description="Dayparting schedule", ordering="dayparting_schedule__name")
+    def schedule(self, obj: Campaign) -> str:
+        # Not the foreign key itself: the admin keeps those on one line (too wide at 1440 px).
+        return obj.dayparting_schedule.name if obj.dayparting_schedule else "-"
+
     @admin.display(description="Today vs daily cap", ordering="today_spend")
     def today(self, obj: Campaign) -> SafeString:
-        return usage_bar(annotated(obj, "today_spend"), obj.daily_budget)
+        return usage_bar(annotated(obj, "today_spend"), obj.daily_budget, obj.brand.currency)
 
     @admin.display(description="Month vs monthly cap", ordering="month_spend")
     def month(self, obj: Campaign) -> SafeString:
-        return usage_bar(annotated(obj, "month_spend"), obj.monthly_budget)
+        return usage_bar(annotated(obj, "month_spend"), obj.monthly_budget, obj.brand.currency)
 
     @admin.display(description="Latest events")
     def audit_trail(self, obj: Campaign) -> SafeString:
         events = list(campaign_events(campaign=obj)[:AUDIT_ROWS])
+        names = schedule_names(schedule_ids_of(events))
         link = format_html(
             '<p><a href="{}?campaign__id__exact={}">Full audit trail</a></p>',
             reverse("admin:campaigns_campaignevent_changelist"),
@@ -155,18 +186,19 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+                    local_time(event.created_at, obj.brand.timezone),
                     event.get_kind_display(),
                     describe_reason(event.reason),
                     event.actor_label,
-                    format_change(event),
+                    format_change(event, names),
                 )
                 for event in events
             ),
         )
         return format_html(
-            '<table class="ops-audit"><thead><tr><th>When (UTC)</th><th>What</th><th>Why</th>'
-            "<th>Who</th><th>Change</th></tr></thead><tbody>{}</tbody></table>{}",
+            '<table class="ops-audit"><thead><tr><th>When ({}; UTC on hover)</th><th>What</th>'
+            "<th>Why</th><th>Who</th><th>Change</th></tr></thead><tbody>{}</tbody></table>{}",
+            obj.brand.timezone,
             rows,
             link,
         )
@@ -201,7 +233,7 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
         if campaign.status == Status.ACTIVE and not campaign.is_active:
             self.message_user(
                 request,
-                f"{campaign.name} is active but not serving: {campaign.get_pause_reason_display()}.",
+                f"{label(campaign)} is active but not serving: {campaign.get_pause_reason_display()}.",
                 messages.WARNING,
             )
         return campaign
@@ -213,7 +245,11 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
         to_activate = [pk for pk, status in selected if status != Status.ACTIVE]
         for pk in to_activate:
             campaign_activate(campaign_id=pk, actor=actor)
-        after = list(Campaign.objects.filter(pk__in=[pk for pk, _ in selected]).order_by("name"))
+        after = list(
+            Campaign.objects.filter(pk__in=[pk for pk, _ in selected])
+            .select_related("brand")
+            .order_by("name")
+        )
         serving = sum(1 for campaign in after if campaign.is_active)
         text = f"Activated {len(to_activate)} campaign(s)"
         if len(selected) > len(to_activate):
@@ -250,7 +286,9 @@ class CampaignAdmin(ServiceModelAdmin[Campaign]):
         )
         if len(ids) > result.checked:
             text += f" {len(ids) - result.checked} skipped: their status is not active."
-        blocked = not_serving_summary(Campaign.objects.filter(pk__in=ids).order_by("name"))
+        blocked = not_serving_summary(
+            Campaign.objects.filter(pk__in=ids).select_related("brand").order_by("brand__name", "name")
+        )
         if blocked:
             text += f" Not serving: {blocked}."
         self.message_user(request, text, messages.WARNING if blocked else messages.SUCCESS)
@@ -262,19 +300,52 @@ def describe_reason(reason: str) -> str:
     return reason
 
 
-def format_change(event: CampaignEvent) -> str:
+SCHEDULE_KEY = "dayparting_schedule"
+
+
+def schedule_ids_of(events: Iterable[CampaignEvent]) -> set[int]:
+    """The schedules an audit event names by id (a schedule change, or a creation's values)."""
+    ids: set[int] = set()
+    for event in events:
+        for value in (event.from_value, event.to_value):
+            if event.kind == CampaignEvent.Kind.SCHEDULE_CHANGED and isinstance(value, int):
+                ids.add(value)
+            elif isinstance(value, dict) and isinstance(value.get(SCHEDULE_KEY), int):
+                ids.add(value[SCHEDULE_KEY])
+    return ids
+
+
+def format_change(event: CampaignEvent, schedules: dict[int, str] | None = None) -> str:
+    """The change in words; schedules by name (``schedules``: id -> name) rather than id."""
     if event.from_value is None and event.to_value is None:
         return ""
-    return f"{_plain(event.from_value)} → {_plain(event.to_value)}"
+    names = schedules or {}
+    if event.kind == CampaignEvent.Kind.SCHEDULE_CHANGED:
+        return f"{_schedule(event.from_value, names)} → {_schedule(event.to_value, names)}"
+    return f"{_plain(event.from_value, names)} → {_plain(event.to_value, names)}"
 
 
-KEY_WORDS = {"is_active": "serving", "pause_reason": "reason"}
+KEY_WORDS = {"is_active": "serving", "pause_reason": "reason", SCHEDULE_KEY: "schedule"}
 
 
-def _plain(value: Any) -> str:
+def _schedule(value: Any, names: dict[int, str]) -> str:
+    if value is None:
+        return "no schedule"
+    return names.get(value, f"schedule {value}") if isinstance(value, int) else str(value)
+
+
+def _item(key: str, item: Any, names: dict[int, str]) -> str:
+    if key == SCHEDULE_KEY:
+        return _schedule(item, names)
+    if key.endswith("_budget") and isinstance(item, str):
+        return money(Decimal(item))  # the console's number format, as everywhere else
+    return _plain(item, names)
+
+
+def _plain(value: Any, names: dict[int, str]) -> str:
     if isinstance(value, dict):
         return ", ".join(
-            f"{KEY_WORDS.get(key, key.replace('_', ' '))}: {_plain(item)}"
+            f"{KEY_WORDS.get(key, key.replace('_', ' '))}: {_item(key, item, names)}"
             for key, item in value.items()
             if key != "reasons"
         )
@@ -289,7 +360,7 @@ def _plain(value: Any) -> str:
 class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
     """The audit trail: read-only."""
 
-    list_display = ("when", "campaign", "brand", "kind", "why", "who", "change")
+    list_display = ("when", "campaign_label", "kind", "why", "who", "change")
     # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).
     list_filter = ("kind", "actor_kind", ("campaign__brand", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("campaign", "campaign__brand")
@@ -297,17 +368,20 @@ class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
     date_hierarchy = "created_at"
     list_per_page = 100
 
-    @admin.display(description="When (UTC)", ordering="created_at")
-    def when(self, obj: CampaignEvent) -> str:
-        return f"{obj.created_at:%Y-%m-%d %H:%M:%S}"
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return EventChangeList
+
+    @admin.display(description="When (brand's time; UTC on hover)", ordering="created_at")
+    def when(self, obj: CampaignEvent) -> SafeString:
+        return local_time(obj.created_at, obj.campaign.brand.timezone)
 
     @admin.display(description="Who", ordering="actor_label")
     def who(self, obj: CampaignEvent) -> str:
         return f"{obj.actor_label} ({obj.get_actor_kind_display().lower()})"
 
-    @admin.display(description="Brand")
-    def brand(self, obj: CampaignEvent) -> str:
-        return obj.campaign.brand.name
+    @admin.display(description="Campaign", ordering="campaign__brand__name")
+    def campaign_label(self, obj: CampaignEvent) -> str:
+        return label(obj.campaign)
 
     @admin.display(description="Why", ordering="reason")
     def why(self, obj: CampaignEvent) -> str:
@@ -315,7 +389,8 @@ class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
 
     @admin.display(description="Change")
     def change(self, obj: CampaignEvent) -> str:
-        return format_change(obj)
+        names: dict[int, str] | None = getattr(obj, "schedule_names", None)
+        return format_change(obj, schedule_names(schedule_ids_of([obj])) if names is None else names)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -325,3 +400,15 @@ class CampaignEventAdmin(ModelAdmin[CampaignEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: CampaignEvent | None = None) -> bool:
         return False
+
+
+class EventChangeList(ChangeList):
+    """Loads the names of the schedules the listed events mention in one query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        events: Sequence[CampaignEvent] = list(self.result_list)
+        names = schedule_names(schedule_ids_of(events))
+        for event in events:
+            event.schedule_names = names  # type: ignore[attr-defined]
+        self.result_list = events

@@ -14,6 +14,7 @@ import contextvars
 import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -28,6 +29,25 @@ _RECORD_ATTRIBUTES = frozenset(
         "request_id",
     }
 )
+
+
+class DemoteToDebugFilter(logging.Filter):
+    """Log a routine record (its message contains one of ``contains``) at DEBUG instead.
+
+    Put on a logger (``LOGGING["loggers"][name]["filters"]``), it turns, say, Celery's
+    "Task tasks.heartbeat[...] received" lines, sent every 30 seconds, into DEBUG records:
+    dropped unless that logger has DEBUG enabled.
+    """
+
+    def __init__(self, contains: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.contains = tuple(contains)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG or not any(text in record.getMessage() for text in self.contains):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
 class RequestIdFilter(logging.Filter):

@@ -1,4 +1,4 @@
-"""How spend against a budget looks in the admin: figures and a colored usage bar.
+"""How money, campaigns and moments look in the console: figures, colored usage bars, labels.
 
 Green below 80% of the budget, amber from 80% up to 100%, red at or over it (spend equal
 to the budget exhausts it).
@@ -6,21 +6,43 @@ to the budget exhausts it).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core.timeutils import get_zone
+
 AMBER_FROM = Decimal("0.80")
 COLORS = {"green": "#2e7d32", "amber": "#e69500", "red": "#c62828"}
 BAR_STYLE = (
-    "display:inline-block;vertical-align:middle;width:80px;height:10px;"
+    "display:inline-block;vertical-align:middle;width:64px;height:10px;"
     "background:#e0e0e0;border-radius:3px;overflow:hidden;margin-right:6px"
 )
 
 
-def money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+def money(value: Decimal | None, currency: str = "") -> str:
+    """The one money format of the console, its dashboard and its exports: thousands
+    separators, two decimals, and the currency code when given ("1,026.82 USD")."""
+    if value is None:
+        return "-"
+    return f"{value:,.2f} {currency}" if currency else f"{value:,.2f}"
+
+
+def campaign_label(brand_name: str, campaign_name: str) -> str:
+    """How a person tells campaigns apart: "Acme / Black Friday" (names repeat across brands)."""
+    return f"{brand_name} / {campaign_name}"
+
+
+def local_time(moment: dt.datetime, timezone: str) -> SafeString:
+    """A moment in a brand's time zone, with UTC on hover."""
+    return format_html(
+        '<time datetime="{}" title="{} UTC" style="white-space:nowrap">{}</time>',
+        moment.isoformat(),
+        f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
+        f"{moment.astimezone(get_zone(timezone)):%Y-%m-%d %H:%M:%S %Z}",
+    )
 
 
 def usage_level(spend: Decimal, budget: Decimal | None) -> str | None:
@@ -43,14 +65,15 @@ def usage_percent(spend: Decimal, budget: Decimal | None) -> int | None:
     return int(spend * 100 / budget)
 
 
-def usage_bar(spend: Decimal, budget: Decimal | None) -> SafeString:
-    """Spend and budget as figures, with a bar when there is a cap."""
+def usage_bar(spend: Decimal, budget: Decimal | None, currency: str = "") -> SafeString:
+    """Spend and budget as figures (in ``currency``), with a bar when there is a cap."""
     level = usage_level(spend, budget)
     percent = usage_percent(spend, budget)
     if level is None or percent is None:
         return format_html(
-            '<span class="ops-nocap" style="white-space:nowrap">{} <small>(no cap)</small></span>',
-            money(spend),
+            '<span class="ops-nocap"><span style="white-space:nowrap">{}</span><br>'
+            "<small>(no cap)</small></span>",
+            money(spend, currency),
         )
     return format_html(
         '<span class="ops-usage" title="{}% of the budget"><span style="white-space:nowrap">'
@@ -65,5 +88,5 @@ def usage_bar(spend: Decimal, budget: Decimal | None) -> SafeString:
         COLORS[level],
         percent,
         money(spend),
-        money(budget),
+        money(budget, currency),
     )

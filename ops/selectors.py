@@ -20,6 +20,7 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -28,7 +29,8 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from core.money import ZERO
 from core.timeutils import local_date
-from spending.models import BrandDailySpend
+from scheduling.models import DaypartingSchedule
+from spending.models import BrandDailySpend, Spend
 from spending.selectors import spend_annotations
 from spending.store import Owner
 
@@ -175,3 +177,33 @@ def brand_spend_history(brand: Brand, moment: dt.datetime, days: int = 30) -> li
     return [
         ChartDay(day, amounts.get(day, ZERO)) for day in (first + dt.timedelta(days=n) for n in range(days))
     ]
+
+
+# --- Labels and totals of the admin lists ------------------------------------------------
+
+
+def schedule_names(ids: Iterable[int]) -> dict[int, str]:
+    """Schedule names by id (one query; none without ids): the audit trail names schedules."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(DaypartingSchedule.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+@dataclass(frozen=True, slots=True)
+class SpendTotal:
+    currency: str
+    spends: int
+    amount: Decimal
+
+
+def spend_totals(queryset: QuerySet[Spend]) -> list[SpendTotal]:
+    """The spends of ``queryset`` (a filtered list) added up per currency (one query)."""
+    rows = (
+        queryset.order_by()
+        .values("brand__currency")
+        .annotate(spends=Count("pk"), amount=Sum("amount"))
+        .order_by("brand__currency")
+        .values_list("brand__currency", "spends", "amount")
+    )
+    return [SpendTotal(currency, spends, amount or ZERO) for currency, spends, amount in rows]

@@ -44,7 +44,7 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             "days": len(history),
             "first": history[0].day,
             "last": history[-1].day,
-            "total": money(sum((day.spend for day in history), ZERO)),
+            "total": money(sum((day.spend for day in history), ZERO), chosen.currency),
         }
     context = {
         **admin.site.each_context(request),
@@ -53,8 +53,8 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
         "totals": [
             {
                 "row": row,
-                "today_bar": usage_bar(row.today_spend_capped, row.daily_budget or None),
-                "month_bar": usage_bar(row.month_spend_capped, row.monthly_budget or None),
+                "today_bar": usage_bar(row.today_spend_capped, row.daily_budget or None, row.currency),
+                "month_bar": usage_bar(row.month_spend_capped, row.monthly_budget or None, row.currency),
                 "today": money(row.today_spend),
                 "month": money(row.month_spend),
             }
@@ -69,8 +69,8 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
                 "usage": usage,
                 "percent": int(usage.closeness * 100),
                 "local_today": local_date(usage.brand.timezone, moment),
-                "today_bar": usage_bar(usage.today_spend, usage.brand.daily_budget),
-                "month_bar": usage_bar(usage.month_spend, usage.brand.monthly_budget),
+                "today_bar": usage_bar(usage.today_spend, usage.brand.daily_budget, usage.brand.currency),
+                "month_bar": usage_bar(usage.month_spend, usage.brand.monthly_budget, usage.brand.currency),
             }
             for usage in closest
         ],

@@ -56,7 +56,12 @@ class Spend(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date} ({self.campaign_id})"
+        # What a person reads in the admin: "Acme / Black Friday: 42.00 USD on 2026-12-03"
+        # (loads the campaign and the brand unless they came with the spend).
+        return (
+            f"{self.brand.name} / {self.campaign.name}: {self.amount:,.2f} {self.brand.currency} "
+            f"on {self.date:%Y-%m-%d}"
+        )
 
 
 class CampaignDailySpend(models.Model):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.counters import Counts
+
+if TYPE_CHECKING:
+    from campaigns.alerts import ServingChange
 
 logger = logging.getLogger("budget.jobs")
 
@@ -24,8 +27,12 @@ class JobSummary(Counts):
     job: str
     dry_run: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The serving changes of the evaluations added (``ReconcileResult.changes``): what a
+    # command's --dry-run lists. Not part of the summary's JSON.
+    changes: list[ServingChange] = field(default_factory=list, repr=False)
 
     def add(self, result: Counts) -> JobSummary:
+        self.changes.extend(getattr(result, "changes", ()))
         return self.merge(result)
 
     def as_dict(self) -> dict[str, Any]:

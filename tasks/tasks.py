@@ -137,5 +137,5 @@ def sync_spend(at: str | None = None, brand_ids: list[int] | None = None, dry_ru
 def heartbeat() -> str:
     """Record that Beat ticked (and a worker ran it); ``tasks.health`` reads the age."""
     beat = services.heartbeat_record()
-    logger.info("job heartbeat finished: %s", beat.beat_at.isoformat())
+    logger.debug("job heartbeat finished: %s", beat.beat_at.isoformat())  # every 30 s: DEBUG
     return beat.beat_at.isoformat()

@@ -26,9 +26,8 @@ pytestmark = pytest.mark.django_db
 def test_the_v1_index_lists_every_resource_with_its_url(ops: APIClient, anonymous: APIClient) -> None:
     body = ops.get("/api/v1/").json()
 
-    assert body["resources"] == {
-        name: f"http://testserver/api/v1/{name}/" for name in ("brands", "campaigns", "schedules", "spends")
-    }
+    names = ("brands", "campaigns", "schedules", "spends", "api-keys", "events", "webhook-endpoints")
+    assert body["resources"] == {name: f"http://testserver/api/v1/{name}/" for name in names}
     assert body["schema"] == "http://testserver/api/schema/"
     assert anonymous.get("/api/v1/").status_code == 401
 
@@ -168,3 +167,14 @@ def test_valid_tokens_are_not_counted_as_failures(client_for: MakeClient) -> Non
         statuses = {good.get("/api/v1/ping/").status_code for _ in range(5)}
 
     assert statuses == {200}
+
+
+def test_an_id_in_a_path_is_ascii_digits(ops: APIClient) -> None:
+    brand = make_brand()
+    arabic_indic = "".join(chr(0x0660 + int(digit)) for digit in str(brand.pk))
+
+    assert ops.get(f"/api/v1/brands/{brand.pk}/").status_code == 200
+    response = ops.get(f"/api/v1/brands/{arabic_indic}/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
-from ops.tests.test_browser import CHROMIUM_ARGS, SCREENSHOTS, chromium  # noqa: F401 - the fixture
+from ops.tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
 pytestmark = pytest.mark.slow
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -21,7 +21,7 @@ REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 def test_api_docs_render_offline(
     live_server: LiveServer,
-    chromium: Path,  # noqa: F811 - the fixture imported above
+    chromium: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import Route, expect, sync_playwright

@@ -22,7 +22,7 @@ from ops.tests.helpers import (
 )
 from spending.services import spend_record
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:brands_brand_changelist")
 LIST_QUERIES = 8
 

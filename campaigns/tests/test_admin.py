@@ -22,7 +22,7 @@ from ops.tests.helpers import (
 )
 from spending.services import SpendInput, spend_record, spend_record_many
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:campaigns_campaign_changelist")
 EVENTS = reverse("admin:campaigns_campaignevent_changelist")
 LIST_QUERIES = 8
@@ -123,7 +123,7 @@ def test_add_form_creates_through_the_service_and_evaluates(admin_client: Client
         CampaignEvent.objects.filter(campaign=campaign, kind=CampaignEvent.Kind.CREATED).get().actor_label
         == "admin"
     )
-    assert "New is active but not serving: Brand daily budget exhausted." in response.content.decode()
+    assert "Acme / New is active but not serving: Brand daily budget exhausted." in response.content.decode()
 
 
 def _form(campaign: Campaign, **overrides: str) -> dict[str, str]:
@@ -224,7 +224,7 @@ def test_activate_action_says_how_many_changed_and_why_any_cannot_serve(admin_cl
 
     text = response.content.decode()
     assert "Activated 2 campaign(s) (1 already active). 2 of 3 serving now." in text
-    assert "Could not serve: Stuck (Brand is inactive)." in text
+    assert "Could not serve: Blocked / Stuck (Brand is inactive)." in text
     assert assert_serving_changes_audited(before, since) == 1
     assert CampaignEvent.objects.filter(
         campaign=ok, kind=CampaignEvent.Kind.STATUS_CHANGED, actor_label="admin"
@@ -264,7 +264,7 @@ def test_reevaluate_action_reports_stops_and_reasons(admin_client: Client) -> No
 
     text = response.content.decode()
     assert "Re-evaluated 2 campaign(s): 1 stopped, 0 resumed, 0 with a new pause reason, 1 unchanged." in text
-    assert "Not serving: Night owl (Outside dayparting schedule)." in text
+    assert f"Not serving: {outside.brand.name} / Night owl (Outside dayparting schedule)." in text
     assert assert_serving_changes_audited(before, since) == 1
 
 

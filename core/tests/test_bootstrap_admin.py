@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 import re
+import stat
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,45 @@ def test_a_plain_user_named_admin_is_not_promoted() -> None:
     out = _bootstrap()
     assert "is not a superuser; nothing changed" in out
     assert not User.objects.get(username="admin").is_superuser
+
+
+def test_save_keeps_the_password_for_make_run_until_it_stops_working(tmp_path: Path) -> None:
+    saved = tmp_path / ".run" / "admin.json"
+
+    first = _bootstrap("--save", str(saved))
+    password = re.findall(r"with password (\S+)", first)[0]
+    assert json.loads(saved.read_text()) == {"username": "admin", "password": password}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+    again = _bootstrap("--save", str(saved))
+    assert "exists (password kept in" in again
+    assert saved.exists()
+
+    admin = User.objects.get(username="admin")
+    admin.set_password("changed-by-a-person-42")
+    admin.save()
+    after_change = _bootstrap("--save", str(saved))
+    assert "not shown again" in after_change
+    assert not saved.exists()  # a stale password is never shown
+
+
+def test_reset_sets_and_shows_a_new_password(tmp_path: Path) -> None:
+    saved = tmp_path / "admin.json"
+    old = re.findall(r"with password (\S+)", _bootstrap())[0]
+
+    out = _bootstrap("--reset", "--save", str(saved))
+
+    new = re.findall(r"new password for superuser 'admin': (\S+)", out)[0]
+    assert new != old
+    admin = User.objects.get(username="admin")
+    assert admin.check_password(new)
+    assert json.loads(saved.read_text())["password"] == new
+
+
+def test_reset_creates_the_admin_when_missing_and_refuses_a_plain_user() -> None:
+    out = _bootstrap("--reset")
+    assert User.objects.get(username="admin").is_superuser
+    assert "new password" in out
+    User.objects.create_user(username="clerk")
+    with pytest.raises(CommandError, match="not a superuser"):
+        _bootstrap("--reset", "--username", "clerk")

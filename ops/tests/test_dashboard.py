@@ -56,7 +56,6 @@ def test_chart_without_budget_or_spend() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.postgres
 @time_machine.travel(NOON, tick=False)
 def test_dashboard_shows_today_per_brand_zone(admin_client: Client) -> None:
     # given: Kiritimati is already on Nov 19, Los Angeles still on Nov 18
@@ -97,7 +96,6 @@ def test_dashboard_shows_today_per_brand_zone(admin_client: Client) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.postgres
 @time_machine.travel(NOON, tick=False)
 def test_dashboard_chart_for_a_chosen_brand(admin_client: Client) -> None:
     make_brand(name="First")
@@ -115,7 +113,6 @@ def test_dashboard_chart_for_a_chosen_brand(admin_client: Client) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.postgres
 @pytest.mark.parametrize("rows", [5, 200])
 @time_machine.travel(NOON, tick=False)
 def test_dashboard_queries_do_not_grow_with_brands(

@@ -24,7 +24,7 @@ from ops.tests.helpers import NOON, assert_serving_changes_audited, last_event_i
 from scheduling.models import ScheduleWindow
 from spending.services import spend_record
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 def _world() -> dict[str, Any]:

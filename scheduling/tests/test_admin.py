@@ -22,7 +22,7 @@ from ops.tests.helpers import (
 )
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:scheduling_daypartingschedule_changelist")
 ADD = reverse("admin:scheduling_daypartingschedule_add")
 LIST_QUERIES = 7

@@ -23,7 +23,7 @@ from ops.tests.helpers import (
 from spending.models import Spend
 from spending.services import spend_record
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:spending_spend_changelist")
 ADD = reverse("admin:spending_spend_add")
 LIST_QUERIES = 10
@@ -85,7 +85,7 @@ def test_manual_spend_crossing_the_daily_budget_pauses_visibly(admin_client: Cli
     )
 
     text = response.content.decode()
-    assert "Campaign Launch is not serving: Campaign daily budget exhausted." in text
+    assert f"Campaign {campaign.brand.name} / Launch is not serving: Campaign daily budget exhausted." in text
     spend = Spend.objects.get(description="invoice fix")
     assert (spend.amount, spend.date, spend.brand_id) == (
         Decimal("5.00"),

@@ -1,16 +1,47 @@
 """What the job commands share: ``--brand`` (repeatable, id or name), ``--dry-run``, ``--at``,
-and printing the job's JSON summary (the same one its Celery task returns and logs)."""
+and printing the job's JSON summary (the same one its Celery task returns and logs) on
+stdout. With ``--dry-run``, the campaigns that would change are listed on stderr, one line
+each with the reason ("would pause Acme / Black Friday: Campaign daily budget exhausted"),
+for the jobs that evaluate campaigns (the sweeps and the resets)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brands.models import Brand
+from campaigns.alerts import ServingChange
+from campaigns.rules import PauseReason
 from core.timeutils import now
+from ops.display import campaign_label
+from tasks.services import sweep_range
 from tasks.summary import JobSummary
+
+
+def sweep_run(*, job: str, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool) -> JobSummary:
+    """A whole sweep in this process: its summary, with its serving changes."""
+    result = sweep_range(job=job, moment=moment, brand_ids=brand_ids, dry_run=dry_run)
+    return JobSummary(job, dry_run=dry_run).add(result)
+
+
+def describe_changes(changes: Sequence[ServingChange]) -> list[str]:
+    """One line per campaign: what would happen to it and why (brands' names: one query)."""
+    names = dict(Brand.objects.filter(pk__in={c.brand_id for c in changes}).values_list("pk", "name"))
+    lines = []
+    for change in sorted(changes, key=lambda c: (names.get(c.brand_id, ""), c.campaign_name)):
+        label = campaign_label(names.get(change.brand_id, f"brand {change.brand_id}"), change.campaign_name)
+        reason = PauseReason(change.pause_reason).label if change.pause_reason else ""
+        if change.is_active:
+            lines.append(f"would resume {label}: every rule passes")
+        elif change.was_active:
+            lines.append(f"would pause {label}: {reason}")
+        else:
+            lines.append(f"would change why {label} is not serving: {reason}")
+    return lines
 
 
 def resolve_brand_ids(values: list[str] | None) -> list[int] | None:
@@ -44,7 +75,7 @@ def parse_at(value: str | None) -> dt.datetime:
     return moment
 
 
-class JobCommand(BaseCommand):
+class JobCommand(BaseCommand, ABC):
     """Run a job in this process (no broker needed) and print its summary."""
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,18 +89,22 @@ class JobCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
         parser.add_argument("--at", help="evaluate at this ISO-8601 moment instead of now")
 
+    @abstractmethod
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
     ) -> list[JobSummary]:
-        raise NotImplementedError
+        """Run the command's job(s) and return what each did."""
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summaries = self.run_jobs(
+        runs = self.run_jobs(
             moment=parse_at(options["at"]),
             brand_ids=resolve_brand_ids(options["brands"]),
             dry_run=options["dry_run"],
             options=options,
         )
-        for summary in summaries:
-            summary.log()
-            self.stdout.write(summary.to_json())
+        for run in runs:
+            if options["dry_run"]:
+                for line in describe_changes(run.changes):
+                    self.stderr.write(f"{run.job}: {line}")
+            run.log()
+            self.stdout.write(run.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from decimal import Decimal
@@ -11,13 +12,14 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.test import Client
 
-from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from events.selectors import event_log
 from spending.models import Spend
+from spending.services import spend_record
 from tasks.models import BrandResetMarker
 from tasks.tests.helpers import spent_out_campaign
 
@@ -177,13 +179,94 @@ def test_budget_status_prints_a_table_and_changes_nothing() -> None:
     assert _state() == before
 
 
-def test_seed_demo_data_creates_brands_campaigns_and_spend() -> None:
-    out = StringIO()
-    call_command("seed_demo_data", brands=2, campaigns=3, days=2, stdout=out)
+@time_machine.travel(WEDNESDAY_6PM, tick=False)
+def test_budget_status_json_matches_the_api(admin_client: Client) -> None:
+    """Acceptance: `budget_status --format json` parses and matches the API's figures."""
+    brand = make_brand(
+        name="Globex", timezone="Asia/Kolkata", daily_budget=Decimal("100.00"), monthly_budget=Decimal("5000")
+    )
+    office = make_schedule(([0, 1, 2, 3, 4], "09:00", "17:00"))
+    serving = make_campaign(brand=brand, name="Always on", daily_budget=Decimal("50.00"))
+    stopped = make_campaign(
+        brand=brand, name="Spent", daily_budget=Decimal("10.00"), dayparting_schedule=office
+    )
+    make_campaign(brand=make_brand(name="Other"), name="Elsewhere")
+    call_command("record_spend", str(stopped.pk), "10.00", stdout=StringIO())
+    call_command("record_spend", str(serving.pk), "1234.56", "--date", "2026-11-02", stdout=StringIO())
+    call_command("record_spend", str(serving.pk), "7.25", stdout=StringIO())
 
-    assert "Created 2 brands, 6 campaigns, 12 spends" in out.getvalue()
-    assert Brand.objects.count() == 2
-    assert Campaign.objects.count() == 6
-    assert Spend.objects.count() == 12
-    call_command("seed_demo_data", if_empty=True, stdout=out)
-    assert Brand.objects.count() == 2
+    out = StringIO()
+    call_command("budget_status", "--format", "json", brands=["Globex"], stdout=out)
+    shown = json.loads(out.getvalue())
+    api = admin_client.get(f"/api/v1/brands/{brand.pk}/budget/").json()
+
+    [globex] = shown["brands"]
+    assert globex["budget"] == api["brand"]["budget"]
+    assert globex["budget"]["monthly_spend"] == "1251.81"
+    for key in ("id", "name", "timezone", "currency", "is_active", "daily_budget", "monthly_budget"):
+        assert globex[key] == api["brand"][key], key
+    fields = ("id", "name", "status", "is_active", "pause_reason", "blocking_reasons", "budget")
+    assert [{k: c[k] for k in fields} for c in globex["campaigns"]] == [
+        {k: c[k] for k in fields} for c in api["campaigns"]
+    ]
+    assert globex["campaigns"][1]["blocking_reasons"] == ["campaign_daily_budget", "outside_schedule"]
+    assert globex["serving_campaigns"] == 1
+
+
+@time_machine.travel(WEDNESDAY_6PM, tick=False)
+def test_budget_status_csv_has_a_row_per_brand_and_campaign() -> None:
+    brand = make_brand(name="Acme", daily_budget=Decimal("5000.00"))
+    campaign = make_campaign(brand=brand, name="Launch")
+    call_command("record_spend", str(campaign.pk), "1234.50", stdout=StringIO())
+
+    out = StringIO()
+    call_command("budget_status", "--format", "csv", stdout=out)
+    rows = list(csv.DictReader(StringIO(out.getvalue())))
+
+    assert [(row["brand"], row["campaign"]) for row in rows] == [("Acme", ""), ("Acme", "Launch")]
+    assert rows[0]["today"] == "1,234.50"
+    assert rows[0]["daily_remaining"] == "3,765.50"
+    assert rows[0]["serving"] == "1/1"
+    assert (rows[1]["serving"], rows[1]["currency"], rows[1]["daily_budget"]) == ("yes", "USD", "")
+    with pytest.raises(CommandError):
+        call_command("budget_status", "--format", "xml", stdout=StringIO())
+
+
+@time_machine.travel(WEDNESDAY_6PM, tick=False)
+def test_dry_run_lists_each_campaign_that_would_change_and_why(office_hours_campaign: Campaign) -> None:
+    spent = make_campaign(brand=make_brand(name="Globex"), name="Spent", daily_budget=Decimal(0))
+    make_campaign(brand=office_hours_campaign.brand, name="Fine")
+    err = StringIO()
+
+    [summary] = run("enforce_budgets", dry_run=True, stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        f"enforce_budgets: would pause Acme / {office_hours_campaign.name}: Outside dayparting schedule",
+        "enforce_budgets: would pause Globex / Spent: Campaign daily budget exhausted",
+    ]
+    assert summary["paused"] == {"campaign_daily_budget": 1, "outside_schedule": 1}
+    assert not event_log().exists()
+    quiet = StringIO()
+    run("enforce_budgets", stderr=quiet)  # a real run prints the summary only
+    assert quiet.getvalue() == ""
+    assert not Campaign.objects.get(pk=spent.pk).is_active
+
+
+@time_machine.travel(WEDNESDAY_6PM, tick=False)
+def test_a_reset_dry_run_lists_the_campaigns_a_new_day_would_bring_back() -> None:
+    # given: a campaign stopped yesterday by its daily cap (reconciled, state stored)
+    spent = make_campaign(brand=make_brand(name="Initech"), name="Yesterday", daily_budget=Decimal("5.00"))
+    yesterday = WEDNESDAY_6PM - dt.timedelta(days=1)
+    spend_record(campaign_id=spent.pk, amount="5.00", moment=yesterday)
+    assert not Campaign.objects.get(pk=spent.pk).is_active
+    err = StringIO()
+
+    # when: the daily reset runs as a dry run
+    [summary] = run("reset_budgets", "--daily", dry_run=True, stderr=err)
+
+    # then: it names the campaign it would resume, and changes nothing
+    assert err.getvalue().splitlines() == [
+        "reset_daily_budgets: would resume Initech / Yesterday: every rule passes"
+    ]
+    assert summary["resumed"] == 1
+    assert not Campaign.objects.get(pk=spent.pk).is_active

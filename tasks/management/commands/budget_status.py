@@ -1,106 +1,252 @@
+"""Brands and their campaigns: spend against each cap, serving and why not.
+
+    python manage.py budget_status [--brand ID_OR_NAME ...] [--at ISO-MOMENT] [--format table|csv|json]
+
+``table`` (the default) is for reading in a terminal, ``csv`` for a spreadsheet (the
+console's money format, as the admin's exports), ``json`` for scripts: the API's budget
+blocks (``GET /api/v1/brands/{id}/budget/``), computed and serialized by the same code
+(``api.states``, ``api.serializers.BudgetSerializer``). It only reads.
+"""
+
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from api.serializers import BudgetSerializer
+from api.states import BudgetStatus, CampaignStatus, brand_statuses, campaign_statuses
 from brands.models import Brand
 from campaigns.models import Campaign
-from campaigns.selectors import build_snapshots, campaigns_for_evaluation
-from core.budgets import remaining
-from core.timeutils import local_date
-from spending.selectors import owner_totals
+from campaigns.selectors import campaigns_for_evaluation
+from ops.display import money
 from tasks.management.jobcommand import parse_at, resolve_brand_ids
 
+FORMATS = ("table", "csv", "json")
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    campaign: Campaign
+    status: CampaignStatus
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow:
+    brand: Brand
+    figures: BudgetStatus
+    campaigns: list[CampaignRow]
+
+    @property
+    def serving(self) -> int:
+        return sum(1 for row in self.campaigns if row.campaign.is_active)
+
+
+def status_rows(brand_ids: list[int] | None, moment: dt.datetime) -> list[BrandRow]:
+    """Every brand (by name) with its campaigns (by name), with the figures the API computes
+    (``api.states``): a fixed number of queries."""
+    brands = Brand.objects.order_by("name")
+    campaigns = Campaign.objects.all()
+    if brand_ids is not None:
+        brands = brands.filter(pk__in=brand_ids)
+        campaigns = campaigns.filter(brand_id__in=brand_ids)
+    brand_list = list(brands)
+    brand_figures = brand_statuses(brand_list, moment)
+    loaded = list(campaigns_for_evaluation(campaigns).order_by("brand_id", "name", "pk"))
+    campaign_figures = campaign_statuses(loaded, moment)
+    by_brand: dict[int, list[CampaignRow]] = {}
+    for campaign in loaded:
+        by_brand.setdefault(campaign.brand_id, []).append(
+            CampaignRow(campaign, campaign_figures[campaign.pk])
+        )
+    return [BrandRow(brand, brand_figures[brand.pk], by_brand.get(brand.pk, [])) for brand in brand_list]
+
+
+# --- Formats ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One brand (``campaign`` None: its figures, "serving/total") or one of its campaigns."""
+
+    brand: Brand
+    campaign: Campaign | None
+    status: str
+    serving: str
+    reason: str
+    figures: BudgetStatus
+
+
+def lines_of(rows: list[BrandRow]) -> Iterator[Line]:
+    for row in rows:
+        brand = row.brand
+        status = "active" if brand.is_active else "inactive"
+        yield Line(brand, None, status, f"{row.serving}/{len(row.campaigns)}", "", row.figures)
+        for item in row.campaigns:
+            campaign = item.campaign
+            serving = "yes" if campaign.is_active else "no"
+            yield Line(brand, campaign, campaign.status, serving, campaign.pause_reason, item.status.budget)
+
+
 COLUMNS = (
-    ("BRAND / CAMPAIGN", 34),
+    ("BRAND / CAMPAIGN", 40),
     ("STATUS", 9),
     ("SERVING", 7),
     ("REASON", 23),
-    ("TODAY", 11),
+    ("TODAY", 12),
     ("DAILY BUDGET", 12),
-    ("DAILY LEFT", 11),
-    ("MONTH", 12),
+    ("DAILY LEFT", 12),
+    ("MONTH", 13),
     ("MONTHLY BUDGET", 14),
-    ("MONTHLY LEFT", 12),
+    ("MONTHLY LEFT", 13),
+    ("CURRENCY", 8),
 )
+LEFT_ALIGNED = {0, 1, 2, 3, len(COLUMNS) - 1}
 
 
-def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def _row(values: list[str]) -> str:
+def _cells(values: list[str]) -> str:
     cells: list[str] = []
-    for (_, width), value in zip(COLUMNS, values, strict=True):
+    for index, ((_, width), value) in enumerate(zip(COLUMNS, values, strict=True)):
         text = value if len(value) <= width else value[: width - 1] + "~"
-        cells.append(text.ljust(width) if len(cells) < 4 else text.rjust(width))
+        cells.append(text.ljust(width) if index in LEFT_ALIGNED else text.rjust(width))
     return "  ".join(cells).rstrip()
 
 
+def as_table(rows: list[BrandRow]) -> list[str]:
+    table = [_cells([title for title, _ in COLUMNS])]
+    for line in lines_of(rows):
+        figures = line.figures
+        if line.campaign is None:
+            name, reason = f"{line.brand.name} ({line.brand.timezone})", ""
+        else:
+            name, reason = f"  {line.campaign.name}", line.reason or "-"
+        table.append(
+            _cells(
+                [
+                    name,
+                    line.status,
+                    line.serving,
+                    reason,
+                    money(figures.daily_spend),
+                    money(figures.daily_budget),
+                    money(figures.daily_remaining),
+                    money(figures.monthly_spend),
+                    money(figures.monthly_budget),
+                    money(figures.monthly_remaining),
+                    line.brand.currency,
+                ]
+            )
+        )
+    return table
+
+
+CSV_HEADER = [
+    "brand",
+    "campaign",
+    "status",
+    "serving",
+    "pause_reason",
+    "currency",
+    "date",
+    "today",
+    "daily_budget",
+    "daily_remaining",
+    "month",
+    "monthly_budget",
+    "monthly_remaining",
+]
+
+
+def _csv_money(value: Decimal | None) -> str:
+    return "" if value is None else money(value)
+
+
+def as_csv_rows(rows: list[BrandRow]) -> list[list[str]]:
+    """One row per brand (``campaign`` empty, ``serving`` as "n/m"), then one per campaign."""
+    table = [CSV_HEADER]
+    for line in lines_of(rows):
+        figures = line.figures
+        table.append(
+            [
+                line.brand.name,
+                line.campaign.name if line.campaign else "",
+                line.status,
+                line.serving,
+                line.reason,
+                line.brand.currency,
+                figures.date.isoformat(),
+                _csv_money(figures.daily_spend),
+                _csv_money(figures.daily_budget),
+                _csv_money(figures.daily_remaining),
+                _csv_money(figures.monthly_spend),
+                _csv_money(figures.monthly_budget),
+                _csv_money(figures.monthly_remaining),
+            ]
+        )
+    return table
+
+
+def as_json(rows: list[BrandRow], moment: dt.datetime) -> dict[str, Any]:
+    return {
+        "at": moment.isoformat(),
+        "brands": [
+            {
+                "id": row.brand.pk,
+                "name": row.brand.name,
+                "timezone": row.brand.timezone,
+                "currency": row.brand.currency,
+                "is_active": row.brand.is_active,
+                "daily_budget": _amount(row.brand.daily_budget),
+                "monthly_budget": _amount(row.brand.monthly_budget),
+                "serving_campaigns": row.serving,
+                "budget": BudgetSerializer(row.figures).data,
+                "campaigns": [
+                    {
+                        "id": item.campaign.pk,
+                        "name": item.campaign.name,
+                        "status": item.campaign.status,
+                        "is_active": item.campaign.is_active,
+                        "pause_reason": item.campaign.pause_reason or None,
+                        "blocking_reasons": [reason.value for reason in item.status.blocking_reasons],
+                        "daily_budget": _amount(item.campaign.daily_budget),
+                        "monthly_budget": _amount(item.campaign.monthly_budget),
+                        "budget": BudgetSerializer(item.status.budget).data,
+                    }
+                    for item in row.campaigns
+                ],
+            }
+            for row in rows
+        ],
+    }
+
+
 class Command(BaseCommand):
-    help = "A table of brands and their campaigns: spend, budget, remaining, serving and why not."
+    help = "Brands and their campaigns: spend, budget, remaining, serving and why not (table, csv or json)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--brand", action="append", dest="brands", metavar="ID_OR_NAME")
+        parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
         parser.add_argument("--dry-run", action="store_true", help="accepted for symmetry: it only reads")
         parser.add_argument("--at", help="show the periods containing this ISO-8601 moment")
 
     def handle(self, *args: Any, **options: Any) -> None:
         moment = parse_at(options["at"])
-        brand_ids = resolve_brand_ids(options["brands"])
-        brands = Brand.objects.order_by("name")
-        campaigns = Campaign.objects.all()
-        if brand_ids is not None:
-            brands = brands.filter(pk__in=brand_ids)
-            campaigns = campaigns.filter(brand_id__in=brand_ids)
-        loaded = list(campaigns_for_evaluation(campaigns).order_by("brand_id", "name"))
-        snapshots = build_snapshots(loaded, moment)
-        by_brand: dict[int, list[Campaign]] = {}
-        for campaign in loaded:
-            by_brand.setdefault(campaign.brand_id, []).append(campaign)
-        self.stdout.write(_row([title for title, _ in COLUMNS]))
-        for brand in brands:
-            own = by_brand.get(brand.pk, [])
-            if own:
-                first = snapshots[own[0].pk]
-                day, month = first.brand_day_spend, first.brand_month_spend
-            else:
-                today = local_date(brand.timezone, moment)
-                day, month = owner_totals(brand, today)
-            serving = sum(1 for c in own if c.is_active)
-            self.stdout.write(
-                _row(
-                    [
-                        f"{brand.name} ({brand.timezone})",
-                        "active" if brand.is_active else "inactive",
-                        f"{serving}/{len(own)}",
-                        "",
-                        _money(day),
-                        _money(brand.daily_budget),
-                        _money(remaining(brand.daily_budget, day)),
-                        _money(month),
-                        _money(brand.monthly_budget),
-                        _money(remaining(brand.monthly_budget, month)),
-                    ]
-                )
-            )
-            for campaign in own:
-                snap = snapshots[campaign.pk]
-                self.stdout.write(
-                    _row(
-                        [
-                            f"  {campaign.name}",
-                            campaign.status,
-                            "yes" if campaign.is_active else "no",
-                            campaign.pause_reason or "-",
-                            _money(snap.day_spend),
-                            _money(campaign.daily_budget),
-                            _money(remaining(campaign.daily_budget, snap.day_spend)),
-                            _money(snap.month_spend),
-                            _money(campaign.monthly_budget),
-                            _money(remaining(campaign.monthly_budget, snap.month_spend)),
-                        ]
-                    )
-                )
+        rows = status_rows(resolve_brand_ids(options["brands"]), moment)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(as_json(rows, moment), indent=2))
+        elif options["format"] == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerows(as_csv_rows(rows))
+        else:
+            for line in as_table(rows):
+                self.stdout.write(line)

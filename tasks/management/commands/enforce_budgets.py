@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tasks.management.jobcommand import JobCommand
-from tasks.services import ENFORCE_BUDGETS, sweep_run_inline
+from tasks.management.jobcommand import JobCommand, sweep_run
+from tasks.services import ENFORCE_BUDGETS
 from tasks.summary import JobSummary
 
 
@@ -14,4 +14,4 @@ class Command(JobCommand):
     def run_jobs(
         self, *, moment: dt.datetime, brand_ids: list[int] | None, dry_run: bool, options: dict[str, Any]
     ) -> list[JobSummary]:
-        return [sweep_run_inline(job=ENFORCE_BUDGETS, moment=moment, brand_ids=brand_ids, dry_run=dry_run)]
+        return [sweep_run(job=ENFORCE_BUDGETS, moment=moment, brand_ids=brand_ids, dry_run=dry_run)]
