@@ -161,7 +161,7 @@ class BrandAdmin(ListExportMixin, ServiceModelAdmin[Brand]):
     def service_save(self, request: HttpRequest, form: Any, formsets: list[Any], change: bool) -> Brand:
         data = form.cleaned_data
         if not change:
-            return brand_create(**{name: data[name] for name in EDITABLE})
+            return brand_create(actor=Actor.for_user(request.user), **{name: data[name] for name in EDITABLE})
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)
 

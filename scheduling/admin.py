@@ -167,7 +167,11 @@ class ScheduleAdmin(ServiceModelAdmin[DaypartingSchedule]):
         ]
         if not change:
             return schedule_create(
-                name=data["name"], timezone=data["timezone"], is_active=data["is_active"], windows=windows
+                name=data["name"],
+                timezone=data["timezone"],
+                is_active=data["is_active"],
+                windows=windows,
+                actor=Actor.for_user(request.user),
             )
         return schedule_update(
             schedule_id=form.instance.pk,

@@ -71,7 +71,7 @@ class CampaignViewSet(ManagedViewSet):
     action_permissions = {
         "activate": ["campaigns.change_campaign"],
         "pause": ["campaigns.change_campaign"],
-        "events": ["campaigns.view_campaign", "campaigns.view_campaignevent"],
+        "events": ["campaigns.view_campaign", "events.view_event"],
     }
 
     def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
