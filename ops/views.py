@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from brands.models import Brand
 from campaigns.rules import PauseReason, Status
 from core.money import ZERO
 from core.timeutils import local_date, now
+from events.models import Event
+from ops import audit
 from ops.charts import spend_chart
-from ops.display import money, usage_bar
+from ops.display import campaign_label, local_time, money, usage_bar
 from ops.selectors import (
     brand_spend_history,
     campaign_state_counts,
     closest_to_caps,
     currency_totals,
     dashboard_brands,
+    schedule_names,
+    todays_events,
 )
 
 CHART_DAYS = 30
+TODAY_EVENTS = 25
+CAMPAIGNS = "admin:campaigns_campaign_changelist"
+
+
+def _event_row(event: Event, schedules: dict[int, str]) -> dict[str, Any]:
+    """One line of "What happened today": in the brand's time zone, linked to its campaign
+    (or brand)."""
+    if event.campaign is not None:
+        subject = campaign_label(event.campaign.brand.name, event.campaign.name)
+        link = reverse("admin:campaigns_campaign_change", args=[event.campaign.pk])
+    elif event.brand is not None:
+        subject, link = event.brand.name, reverse("admin:brands_brand_change", args=[event.brand.pk])
+    else:
+        subject, link = "", ""
+    return {
+        "when": local_time(event.occurred_at, event.brand.timezone if event.brand is not None else "UTC"),
+        "what": audit.what(event),
+        "subject": subject,
+        "link": link,
+        "why": audit.why(event),
+        "who": audit.who(event),
+        "change": audit.change(event, schedules),
+    }
 
 
 def dashboard(request: HttpRequest) -> TemplateResponse:
@@ -28,12 +58,23 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
     brands = dashboard_brands(moment)
     closest = closest_to_caps(brands)
     counts = campaign_state_counts()
-    stopped = [(reason.label, counts.get(reason.value, 0)) for reason in PauseReason]
+    campaigns = reverse(CAMPAIGNS)
+    # Each count links to the campaign list filtered to exactly those campaigns.
+    stopped = [
+        (reason.label, counts.get(reason.value, 0), f"{campaigns}?pause_reason__exact={reason.value}")
+        for reason in PauseReason
+    ]
     by_status = [
-        (f"Status {status.label.lower()} (set by a person)", counts.get(f"status:{status.value}", 0))
+        (
+            f"Status {status.label.lower()} (set by a person)",
+            counts.get(f"status:{status.value}", 0),
+            f"{campaigns}?status__exact={status.value}",
+        )
         for status in Status
         if status != Status.ACTIVE
     ]
+    events = todays_events(moment, TODAY_EVENTS)
+    schedules = schedule_names(audit.schedule_ids(events))
     chosen = _chosen_brand(request, brands, [usage.brand for usage in closest])
     chart = None
     if chosen is not None:
@@ -61,8 +102,12 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             for row in currency_totals(brands)
         ],
         "serving": counts.get("serving", 0),
+        "serving_link": f"{campaigns}?is_active__exact=1",
         "stopped": stopped,
-        "stopped_total": sum(count for _, count in stopped),
+        "stopped_total": sum(count for _, count, _ in stopped),
+        "stopped_link": f"{campaigns}?status__exact={Status.ACTIVE.value}&is_active__exact=0",
+        "today_events": [_event_row(event, schedules) for event in events],
+        "all_events": reverse("admin:events_event_changelist"),
         "by_status": by_status,
         "closest": [
             {

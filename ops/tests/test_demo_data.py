@@ -171,6 +171,7 @@ def test_the_dashboard_shows_every_band_and_every_pause_reason(admin_client: Cli
         assert f"ops-bar--{level}" in closest, level
     campaigns = html[html.index('id="ops-campaigns"') : html.index('id="ops-closest"')]
     for reason in PauseReason:
-        match = re.search(rf"<td[^>]*>{re.escape(str(reason.label))}</td>\s*<td>(\d+)</td>", campaigns)
+        label = re.escape(str(reason.label))
+        match = re.search(rf'<td[^>]*><a href="[^"]+">{label}</a></td>\s*<td>(\d+)</td>', campaigns)
         assert match, reason.label
         assert int(match.group(1)) >= 1, reason.label
