@@ -29,6 +29,8 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -98,6 +100,7 @@ def _pg() -> bool:
 @dataclass
 class World:
     api: APIClient
+    admin: Client  # the same superuser, logged in to the ops console
     brand: Brand
     serving: Campaign  # serving, daily cap 10.00, nothing spent
     stopped: Campaign  # stopped by its daily cap (10.00 spent today)
@@ -114,11 +117,14 @@ def world() -> World:
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
         api.raise_request_exception = False
+        console = Client(raise_request_exception=False)
+        console.force_login(user)
         brand = make_brand(name="Acme", timezone="UTC")
         stopped = make_campaign(brand=brand, name="Stopped", daily_budget=Decimal("10.00"))
         spend_record(campaign_id=stopped.pk, amount="10.00")
         world = World(
             api=api,
+            admin=console,
             brand=brand,
             serving=make_campaign(brand=brand, name="Serving", daily_budget=Decimal("10.00")),
             stopped=_fresh(stopped),
@@ -166,6 +172,73 @@ class Case:
 
 
 TOKEN = ("token", TOKEN_USER)
+USER = ("user", TOKEN_USER)
+
+
+def _admin_ok(response: Any) -> None:
+    """A saved form redirects (302); an action redirects to the list; the key page shows it."""
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200:
+        assert b"errorlist" not in response.content, response.content.decode()[:3000]
+
+
+def _admin(name: str, *args: object) -> str:
+    return reverse(f"admin:{name}", args=args)
+
+
+def _inline(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def _brand_form(name: str, daily_budget: str = "", is_active: bool = True) -> dict[str, str]:
+    form = {
+        "name": name,
+        "timezone": "UTC",
+        "currency": "USD",
+        "daily_budget": daily_budget,
+        "monthly_budget": "",
+        **_inline("campaigns", 0),
+    }
+    if is_active:
+        form["is_active"] = "on"
+    return form
+
+
+def _campaign_form(campaign: Campaign, **changes: str) -> dict[str, str]:
+    form = {
+        "name": campaign.name,
+        "status": campaign.status,
+        "daily_budget": "" if campaign.daily_budget is None else str(campaign.daily_budget),
+        "monthly_budget": "" if campaign.monthly_budget is None else str(campaign.monthly_budget),
+        "dayparting_schedule": "",
+        "change_reason": "",
+    }
+    return {**form, **changes}
+
+
+def _schedule_form(name: str, days: list[str], window_id: str = "", schedule_id: str = "") -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "name": name,
+        "timezone": "",
+        "is_active": "on",
+        **_inline("windows", 1, initial=1 if window_id else 0),
+        "windows-0-days_mask": days,
+        "windows-0-start_time": "09:00",
+        "windows-0-end_time": "17:00",
+    }
+    if window_id:
+        form.update({"windows-0-id": window_id, "windows-0-schedule": schedule_id})
+    return form
+
+
+def _team_form(name: str, brand_ids: list[int]) -> dict[str, Any]:
+    return {"name": name, "brands": brand_ids, **_inline("members", 0), **_inline("api_keys", 0)}
+
 
 CASES = [
     # --- the API ---------------------------------------------------------------------------
@@ -295,6 +368,179 @@ CASES = [
         lambda w: _api_ok(w.api.delete(f"/api/v1/api-keys/{_key(w).pk}/")),
         lambda w: ApiKey.objects.get(name="robot").revoked,
         TOKEN,
+    ),
+    # --- the admin (the ops console) ----------------------------------------------------------
+    Case(
+        "admin brand.created",
+        "brand.created",
+        lambda w: _admin_ok(w.admin.post(_admin("brands_brand_add"), _brand_form("Initech"))),
+        lambda w: Brand.objects.filter(name="Initech").exists(),
+        USER,
+    ),
+    Case(
+        "admin brand.updated: a budget change",
+        "brand.updated",
+        lambda w: _admin_ok(
+            w.admin.post(_admin("brands_brand_change", w.brand.pk), _brand_form("Acme", daily_budget="75.00"))
+        ),
+        lambda w: Brand.objects.get(pk=w.brand.pk).daily_budget == Decimal("75.00"),
+        USER,
+    ),
+    Case(
+        "admin campaign.reason_changed: the brand deactivated by the action",
+        "campaign.reason_changed",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("brands_brand_changelist"),
+                {"action": "deactivate_brands", "_selected_action": [w.brand.pk]},
+            )
+        ),
+        lambda w: _serves(w.stopped) == (False, PauseReason.BRAND_INACTIVE),
+        USER,
+    ),
+    Case(
+        "admin campaign.created",
+        "campaign.created",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("campaigns_campaign_add"),
+                {
+                    "brand": w.brand.pk,
+                    "name": "Console",
+                    "status": "draft",
+                    "daily_budget": "",
+                    "monthly_budget": "",
+                },
+            )
+        ),
+        lambda w: Campaign.objects.filter(name="Console").exists(),
+        USER,
+    ),
+    Case(
+        "admin campaign.updated",
+        "campaign.updated",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("campaigns_campaign_change", w.serving.pk),
+                _campaign_form(w.serving, monthly_budget="900.00", change_reason="new quarter"),
+            )
+        ),
+        lambda w: _fresh(w.serving).monthly_budget == Decimal("900.00"),
+        USER,
+    ),
+    Case(
+        "admin campaign.paused: a crossing spend added",
+        "campaign.paused",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("spending_spend_add"),
+                {
+                    "campaign": w.serving.pk,
+                    "amount": "10.00",
+                    "date": "",
+                    "description": "fix",
+                    "source": "manual",
+                },
+            )
+        ),
+        lambda w: Spend.objects.filter(campaign=w.serving).exists() and not _fresh(w.serving).is_active,
+        ("system", "spend"),
+    ),
+    Case(
+        "admin campaign.paused: the pause action",
+        "campaign.paused",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("campaigns_campaign_changelist"),
+                {"action": "pause_campaigns", "_selected_action": [w.serving.pk]},
+            )
+        ),
+        lambda w: _fresh(w.serving).status == Status.PAUSED,
+        USER,
+    ),
+    Case(
+        "admin campaign.resumed: the activate action",
+        "campaign.resumed",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("campaigns_campaign_changelist"),
+                {"action": "activate_campaigns", "_selected_action": [w.draft.pk]},
+            )
+        ),
+        lambda w: _fresh(w.draft).status == Status.ACTIVE,
+        USER,
+    ),
+    Case(
+        "admin schedule.created",
+        "schedule.created",
+        lambda w: _admin_ok(
+            w.admin.post(_admin("scheduling_daypartingschedule_add"), _schedule_form("Weekends", ["5", "6"]))
+        ),
+        lambda w: DaypartingSchedule.objects.filter(name="Weekends").exists(),
+        USER,
+    ),
+    Case(
+        "admin schedule.updated",
+        "schedule.updated",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("scheduling_daypartingschedule_change", w.schedule.pk),
+                _schedule_form(
+                    "Office hours",
+                    ["0"],
+                    window_id=str(w.schedule.windows.get().pk),
+                    schedule_id=str(w.schedule.pk),
+                ),
+            )
+        ),
+        lambda w: [window.days_of_week for window in w.schedule.windows.all()] == [[0]],
+        USER,
+    ),
+    Case(
+        "admin team.created",
+        "team.created",
+        lambda w: _admin_ok(w.admin.post(_admin("access_team_add"), _team_form("Globex team", [w.brand.pk]))),
+        lambda w: Team.objects.filter(name="Globex team").exists(),
+        USER,
+    ),
+    Case(
+        "admin team.updated",
+        "team.updated",
+        lambda w: _admin_ok(
+            w.admin.post(_admin("access_team_change", w.team.pk), _team_form("Acme people", []))
+        ),
+        lambda w: Team.objects.get(pk=w.team.pk).name == "Acme people",
+        USER,
+    ),
+    Case(
+        "admin api_key.created",
+        "api_key.created",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("access_apikey_add"),
+                {
+                    "name": "console",
+                    "team": str(w.team.pk),
+                    "role": Role.INTEGRATION,
+                    "expiry_date_0": "",
+                    "expiry_date_1": "",
+                },
+            )
+        ),
+        lambda w: ApiKey.objects.filter(name="console").exists(),
+        USER,
+    ),
+    Case(
+        "admin api_key.revoked: the revoke action",
+        "api_key.revoked",
+        lambda w: _admin_ok(
+            w.admin.post(
+                _admin("access_apikey_changelist"),
+                {"action": "revoke_keys", "_selected_action": [_key(w).pk]},
+            )
+        ),
+        lambda w: ApiKey.objects.get(name="robot").revoked,
+        USER,
     ),
     # --- commands --------------------------------------------------------------------------
     Case(
