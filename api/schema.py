@@ -181,7 +181,7 @@ class AutoSchema(openapi.AutoSchema):
         """Ids in paths are integers: the views match them with ``[0-9]+`` (ASCII digits only,
         ``api.base``), which the generator would describe as a string with that pattern; a
         client (and schemathesis) should see the integer they are."""
-        parameters = super()._resolve_path_parameters(variables)
+        parameters = super()._resolve_path_parameters(variables)  # type: ignore[no-untyped-call]
         for parameter in parameters:
             if parameter.get("schema") == DIGITS_PATH:
                 parameter["schema"] = {"type": "integer", "minimum": 0}
