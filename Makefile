@@ -29,10 +29,14 @@ demo: migrate
 ## Create the virtualenv, install, migrate, load demo data, and start the web server, one
 ## Celery worker and Celery Beat together (Ctrl-C stops all three): `make run`, or
 ## `make run PORT=8001 HOST=0.0.0.0`. A busy port is reported in one line before anything
-## starts. Without CELERY_BROKER_URL they share an embedded broker (.run/broker), so no Redis
-## is needed. The admin's login is printed once the server is up.
+## starts (make's own error line, status 2). Without CELERY_BROKER_URL they share an
+## embedded broker (.run/broker), so no Redis is needed. The admin's login is printed once
+## the server is up.
+# What a busy port says (empty when it is free): expanded only when `run` starts, so that make
+# itself reports it as its one error line and stops with status 2 before anything else runs.
+PORT_PROBLEM = $(shell $(PYTHON) -m tasks.devstack --check-port --host $(HOST) --port $(PORT) 2>&1)
 run:
-	@$(PYTHON) -m tasks.devstack --check-port --host $(HOST) --port $(PORT)
+	$(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
 	@$(MAKE) --no-print-directory demo
 	$(BIN)/python -m tasks.devstack --host $(HOST) --port $(PORT) --credentials $(ADMIN_CREDENTIALS)
 
