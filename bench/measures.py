@@ -201,6 +201,49 @@ def _rate(count: int, work: Callable[[int], None]) -> float:
     return count / (time.perf_counter() - started)
 
 
+def raw_spend_writes(cursor: Any, campaign_id: int, brand_id: int, zone: str, amount: str) -> None:
+    """A spend's writes by hand, on a raw cursor inside a transaction: the brand lock, the
+    brand-local date, the ledger row and the four rollup upserts (the baselines' work)."""
+    cursor.execute("SELECT id, timezone FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand_id])
+    cursor.execute("SELECT (now() AT TIME ZONE %s)::date", [zone])
+    row = cursor.fetchone()
+    assert row is not None
+    day = row[0]
+    cursor.execute(
+        "INSERT INTO spending_spend (campaign_id, brand_id, amount, date, description, source,"
+        " external_id, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, '', 'bench-raw', NULL, now(), now())",
+        [campaign_id, brand_id, amount, day],
+    )
+    for table, key, owner, period in (
+        ("spending_campaigndailyspend", "campaign_id", campaign_id, "date"),
+        ("spending_branddailyspend", "brand_id", brand_id, "date"),
+        ("spending_campaignmonthlyspend", "campaign_id", campaign_id, "month"),
+        ("spending_brandmonthlyspend", "brand_id", brand_id, "month"),
+    ):
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {period}, amount)"  # noqa: S608 - fixed names
+            f" VALUES (%s, %s, %s) ON CONFLICT ({key}, {period}) DO UPDATE"
+            f" SET amount = {table}.amount + excluded.amount",
+            [owner, day if period == "date" else day.replace(day=1), amount],
+        )
+
+
+def alternated_rates(
+    count: int, service: Callable[[int], None], baseline: Callable[[int], None]
+) -> tuple[float, float]:
+    """Rates (per second) of ``service`` and ``baseline`` over ``count`` calls each: both
+    warmed, then halves alternated so that drift hits both alike."""
+    service(0)
+    baseline(0)
+    half = count // 2
+    service_rates = [_rate(half, lambda i: service(i + 1)), 0.0]
+    baseline_rates = [_rate(half, lambda i: baseline(i + 1)), 0.0]
+    service_rates[1] = _rate(count - half - 1, lambda i: service(half + i + 1))
+    baseline_rates[1] = _rate(count - half - 1, lambda i: baseline(half + i + 1))
+    return sum(service_rates) / 2, sum(baseline_rates) / 2
+
+
 def single_spend_figure(count: int) -> Figure:
     from core import pgdriver
     from core.actors import Actor
@@ -223,47 +266,16 @@ def single_spend_figure(count: int) -> Figure:
     def baseline(index: int) -> None:
         campaign_id, brand_id = raw_picks[index]
         with pgdriver.transaction(raw) as cursor:
-            cursor.execute(
-                "SELECT id, timezone FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand_id]
-            )
-            cursor.execute("SELECT (now() AT TIME ZONE %s)::date", [zones[brand_id]])
-            row = cursor.fetchone()
-            assert row is not None
-            day = row[0]
-            cursor.execute(
-                "INSERT INTO spending_spend (campaign_id, brand_id, amount, date, description, source,"
-                " external_id, created_at, updated_at)"
-                " VALUES (%s, %s, 0.37, %s, '', 'bench-raw', NULL, now(), now())",
-                [campaign_id, brand_id, day],
-            )
-            for table, key, owner, period in (
-                ("spending_campaigndailyspend", "campaign_id", campaign_id, "date"),
-                ("spending_branddailyspend", "brand_id", brand_id, "date"),
-                ("spending_campaignmonthlyspend", "campaign_id", campaign_id, "month"),
-                ("spending_brandmonthlyspend", "brand_id", brand_id, "month"),
-            ):
-                cursor.execute(
-                    f"INSERT INTO {table} ({key}, {period}, amount)"  # noqa: S608 - fixed names
-                    f" VALUES (%s, %s, 0.37) ON CONFLICT ({key}, {period}) DO UPDATE"
-                    f" SET amount = {table}.amount + excluded.amount",
-                    [owner, day if period == "date" else day.replace(day=1)],
-                )
+            raw_spend_writes(cursor, campaign_id, brand_id, zones[brand_id], "0.37")
 
-    # Warm both paths, then alternate halves so drift hits both alike.
-    service(0)
-    baseline(0)
-    half = count // 2
-    service_rates = [_rate(half, lambda i: service(i + 1)), 0.0]
-    baseline_rates = [_rate(half, lambda i: baseline(i + 1)), 0.0]
-    service_rates[1] = _rate(count - half - 1, lambda i: service(half + i + 1))
-    baseline_rates[1] = _rate(count - half - 1, lambda i: baseline(half + i + 1))
+    service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
     return Figure(
         "single spend, in process",
-        sum(service_rates) / 2,
+        service_rate,
         "spends/s",
         f"raw {pgdriver.in_use()} transaction (lock, insert, the four rollup upserts)",
-        sum(baseline_rates) / 2,
+        baseline_rate,
         target=">= 0.5x",
         min_ratio=0.5,
         extra={"spends": count},
@@ -334,31 +346,7 @@ def crossing_spend_figure(count: int) -> Figure:
     def baseline(index: int) -> None:
         campaign_id, brand_id, _ = raw_picks[index]
         with pgdriver.transaction(raw) as cursor:
-            cursor.execute(
-                "SELECT id, timezone FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand_id]
-            )
-            cursor.execute("SELECT (now() AT TIME ZONE %s)::date", [zones[brand_id]])
-            row = cursor.fetchone()
-            assert row is not None
-            day = row[0]
-            cursor.execute(
-                "INSERT INTO spending_spend (campaign_id, brand_id, amount, date, description, source,"
-                " external_id, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, '', 'bench-raw', NULL, now(), now())",
-                [campaign_id, brand_id, _CROSSING_AMOUNT, day],
-            )
-            for table, key, owner, period in (
-                ("spending_campaigndailyspend", "campaign_id", campaign_id, "date"),
-                ("spending_branddailyspend", "brand_id", brand_id, "date"),
-                ("spending_campaignmonthlyspend", "campaign_id", campaign_id, "month"),
-                ("spending_brandmonthlyspend", "brand_id", brand_id, "month"),
-            ):
-                cursor.execute(
-                    f"INSERT INTO {table} ({key}, {period}, amount)"  # noqa: S608 - fixed names
-                    f" VALUES (%s, %s, %s) ON CONFLICT ({key}, {period}) DO UPDATE"
-                    f" SET amount = {table}.amount + excluded.amount",
-                    [owner, day if period == "date" else day.replace(day=1), _CROSSING_AMOUNT],
-                )
+            raw_spend_writes(cursor, campaign_id, brand_id, zones[brand_id], _CROSSING_AMOUNT)
             cursor.execute(
                 "UPDATE campaigns_campaign SET is_active = FALSE, pause_reason = 'campaign_daily_budget',"
                 " updated_at = now() WHERE id = %s",
@@ -372,13 +360,7 @@ def crossing_spend_figure(count: int) -> Figure:
                 [brand_id, campaign_id, PAUSED_DATA],
             )
 
-    service(0)
-    baseline(0)
-    half = count // 2
-    service_rates = [_rate(half, lambda i: service(i + 1)), 0.0]
-    baseline_rates = [_rate(half, lambda i: baseline(i + 1)), 0.0]
-    service_rates[1] = _rate(count - half - 1, lambda i: service(half + i + 1))
-    baseline_rates[1] = _rate(count - half - 1, lambda i: baseline(half + i + 1))
+    service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
     written = paused.count() - before
     with connection.cursor() as django_cursor:  # put the campaigns back as they were
@@ -389,10 +371,10 @@ def crossing_spend_figure(count: int) -> Figure:
         )
     return Figure(
         "crossing spend (pauses; campaign.paused in its transaction), in process",
-        sum(service_rates) / 2,
+        service_rate,
         "spends/s",
         f"raw {pgdriver.in_use()} transaction (the single spend's writes + the pause + one event row)",
-        sum(baseline_rates) / 2,
+        baseline_rate,
         target=">= 0.5x",
         min_ratio=0.5,
         extra={"spends": count, "events_written": written},

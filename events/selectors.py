@@ -84,13 +84,9 @@ def event_feed(
     resume from there (``next_after``), even past events the filters hide.
     """
     high_water = feed_high_water()
-    rows = Event.objects.filter(position__gt=after, position__lte=high_water, endpoint__isnull=True)
-    if types:
-        rows = rows.filter(type__in=list(types))
-    if brand_id is not None:
-        rows = rows.filter(brand_id=brand_id)
-    if campaign_id is not None:
-        rows = rows.filter(campaign_id=campaign_id)
+    rows = event_log(types=types, brand_id=brand_id, campaign_id=campaign_id).filter(
+        position__gt=after, position__lte=high_water
+    )
     if occurred_after is not None:
         rows = rows.filter(occurred_at__gte=occurred_after)
     if occurred_before is not None:
