@@ -137,9 +137,12 @@ class TeamAdmin(OpsOnly, ServiceModelAdmin[Team]):
             for member in live_forms(fs for fs in formsets if fs.model is TeamMember)
         ]
         brand_ids = [brand.pk for brand in data["brands"]]
+        actor = Actor.for_user(request.user)
         if not change:
-            return team_create(name=data["name"], brand_ids=brand_ids, members=members)
-        return team_update(team_id=form.instance.pk, name=data["name"], brand_ids=brand_ids, members=members)
+            return team_create(name=data["name"], brand_ids=brand_ids, members=members, actor=actor)
+        return team_update(
+            team_id=form.instance.pk, name=data["name"], brand_ids=brand_ids, members=members, actor=actor
+        )
 
 
 class ApiKeyForm(ModelForm[ApiKey]):

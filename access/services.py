@@ -2,7 +2,9 @@
 
 An API key is created with its service account in one transaction and its plaintext is
 returned to the caller once (``CreatedApiKey.key``); only its hash is stored, and nothing
-here logs it. ``api_key_record_use`` moves ``last_used_at`` with a conditional update so
+here logs it. Every change appends its event in its own transaction (``team.created``,
+``team.updated``, ``api_key.created``, ``api_key.revoked``): never a secret, the key's
+prefix tells keys apart. ``api_key_record_use`` moves ``last_used_at`` with a conditional update so
 that, of many concurrent requests, at most one writes per minute.
 """
 
@@ -24,6 +26,8 @@ from brands.models import Brand
 from brands.services import brand_create
 from core.actors import Actor
 from core.timeutils import now
+from events.services import event_append
+from events.types import EventType, field_changes
 from scheduling.models import DaypartingSchedule
 from scheduling.services import schedule_create
 
@@ -70,8 +74,24 @@ def _set_members(team: Team, members: list[tuple[int, str]]) -> None:
             TeamMember.objects.filter(team=team, user_id=user_id).update(role=role)
 
 
+def _team_audited(team: Team) -> dict[str, object]:
+    """A team as its events show it: name, brand ids, ``{username: role}`` of its members."""
+    members = TeamMember.objects.filter(team=team).order_by("user__username")
+    return {
+        "name": team.name,
+        "brands": sorted(team.brands.values_list("pk", flat=True)),
+        "members": dict(members.values_list("user__username", "role")),
+    }
+
+
 @transaction.atomic
-def team_create(*, name: str, brand_ids: Iterable[int] = (), members: Iterable[tuple[int, str]] = ()) -> Team:
+def team_create(
+    *,
+    name: str,
+    brand_ids: Iterable[int] = (),
+    members: Iterable[tuple[int, str]] = (),
+    actor: Actor | None = None,
+) -> Team:
     """A team with its brands and its members (``(user_id, role)`` pairs)."""
     member_list = list(members)
     _check_members(member_list)
@@ -80,6 +100,11 @@ def team_create(*, name: str, brand_ids: Iterable[int] = (), members: Iterable[t
     team.save()
     team.brands.set(list(brand_ids))
     _set_members(team, member_list)
+    event_append(
+        type=EventType.TEAM_CREATED,
+        actor=actor,
+        data={"team": team.pk, "changes": field_changes({}, _team_audited(team))},
+    )
     logger.info("team created", extra={"team_id": team.pk, "team": team.name})
     return team
 
@@ -91,9 +116,11 @@ def team_update(
     name: str | None = None,
     brand_ids: Iterable[int] | None = None,
     members: Iterable[tuple[int, str]] | None = None,
+    actor: Actor | None = None,
 ) -> Team:
     """Change what is given: the name, the whole set of brands, the whole set of members."""
     team = Team.objects.select_for_update().get(pk=team_id)
+    before = _team_audited(team)
     if name is not None and name.strip() != team.name:
         team.name = name.strip()
         team.full_clean()
@@ -104,6 +131,9 @@ def team_update(
         member_list = list(members)
         _check_members(member_list)
         _set_members(team, member_list)
+    changes = field_changes(before, _team_audited(team))
+    if changes:
+        event_append(type=EventType.TEAM_UPDATED, actor=actor, data={"team": team.pk, "changes": changes})
     return team
 
 
@@ -112,12 +142,14 @@ def team_update(
 
 
 @transaction.atomic
-def brand_create_in_team(*, team_id: int | None, **fields: Any) -> Brand:
+def brand_create_in_team(*, team_id: int | None, actor: Actor | None = None, **fields: Any) -> Brand:
     """``brands.services.brand_create`` and, in the same transaction, the new brand joins
-    ``team_id`` (``None``: no team; only ops see such a brand)."""
-    brand = brand_create(**fields)
+    ``team_id`` (``None``: no team; only ops see such a brand) through ``team_update``, so
+    the log has the team's change too."""
+    brand = brand_create(actor=actor, **fields)
     if team_id is not None:
-        Team.brands.through.objects.create(team_id=team_id, brand_id=brand.pk)
+        current = Team.brands.through.objects.filter(team_id=team_id).values_list("brand_id", flat=True)
+        team_update(team_id=team_id, brand_ids=[*current, brand.pk], actor=actor)
     return brand
 
 
@@ -194,6 +226,19 @@ def api_key_create(
     api_key.save()
     if wanted:
         api_key.brands.set(wanted)
+    event_append(
+        type=EventType.API_KEY_CREATED,
+        actor=actor,
+        data={
+            "api_key": api_key.pk,
+            "name": api_key.name,
+            "prefix": api_key.prefix,
+            "team": team.pk,
+            "role": role,
+            "brands": wanted,
+            "expires_at": expires_at,
+        },
+    )
     logger.info(
         "API key created",
         extra={"api_key_id": api_key.pk, "prefix": api_key.prefix, "team_id": team.pk, "role": role},
@@ -213,6 +258,11 @@ def api_key_revoke(*, api_key_id: int, actor: Actor) -> ApiKey:
     api_key.save(update_fields=["revoked", "revoked_at", "revoked_by"])
     api_key.user.is_active = False
     api_key.user.save(update_fields=["is_active"])
+    event_append(
+        type=EventType.API_KEY_REVOKED,
+        actor=actor,
+        data={"api_key": api_key.pk, "name": api_key.name, "prefix": api_key.prefix, "team": api_key.team_id},
+    )
     logger.info("API key revoked", extra={"api_key_id": api_key.pk, "prefix": api_key.prefix})
     return api_key
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,62 +26,14 @@ from access.selectors import brand_ids_in_scope
 from events.models import Event
 from events.selectors import event_feed
 from events.services import events_position
-from events.types import SUBSCRIBABLE_TYPES, ActorKind
+from events.types import SUBSCRIBABLE_TYPES
 
 from .base import ApiViewSet
 from .fields import ID_MAX
 from .schema import AutoSchema
+from .serializers.events import EVENT_EXAMPLE, EventSerializer
 
 FEED_DEFAULT_LIMIT = 100
-
-EVENT_EXAMPLE = {
-    "id": 1042,
-    "type": "campaign.paused",
-    "occurred_at": "2026-11-21T18:04:05.123000Z",
-    "brand": 1,
-    "campaign": 7,
-    "actor": {"kind": "system", "name": "spend"},
-    "data": {"reason": "campaign_daily_budget", "reasons": ["campaign_daily_budget"]},
-}
-
-
-class LogActorSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=ActorKind.choices, help_text="Who made the change.")
-    name = serializers.CharField(help_text="The user, key or token owner, or the job (`spend` for a spend).")
-    user = serializers.IntegerField(required=False, help_text="The user's id (kinds `user` and `token`).")
-    api_key = serializers.IntegerField(required=False, help_text="The API key's id (kind `api_key`).")
-
-
-@extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": {},
-        "description": (
-            "By type: `campaign.paused`/`resumed`/`reason_changed`: `reason`, `reasons`; "
-            "`*.created`/`*.updated`: `changes` `{field: [from, to]}`; `budget.threshold_reached`: "
-            "`scope`, `period`, `threshold`, `spend`, `budget`, `date`; `budget.forecast_exceeded`: "
-            "`month`, `projected_spend`, `budget`, `projected_exhaustion`; "
-            "`webhook_endpoint.disabled`: `endpoint`, `failing_since`; `ping`: `endpoint`."
-        ),
-    }
-)
-class EventDataField(serializers.JSONField):
-    pass
-
-
-class EventSerializer(serializers.Serializer[Event]):
-    """One event, exactly as a webhook delivers it."""
-
-    id = serializers.IntegerField(help_text="Assigned in commit order; never reused.")
-    type = serializers.CharField(help_text="One of the types of API.md's table (or `ping`).")
-    occurred_at = serializers.DateTimeField()
-    brand = serializers.IntegerField(allow_null=True)
-    campaign = serializers.IntegerField(allow_null=True)
-    actor = LogActorSerializer()
-    data = EventDataField()  # type: ignore[assignment]
-
-    def to_representation(self, instance: Event) -> dict[str, Any]:
-        return instance.payload()
 
 
 class EventFeedSerializer(serializers.Serializer[Any]):
@@ -164,6 +116,11 @@ class EventViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Read one event",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="The event's id (its position)."
+            )
+        ],
         responses={200: EventSerializer},
         examples=[OpenApiExample("An event", value=EVENT_EXAMPLE, response_only=True)],
     )

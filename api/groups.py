@@ -19,7 +19,6 @@ OPS = "ops"
 _MODELS = (
     ("brands", "brand"),
     ("campaigns", "campaign"),
-    ("campaigns", "campaignevent"),
     ("scheduling", "daypartingschedule"),
     ("scheduling", "schedulewindow"),
     ("spending", "spend"),

@@ -153,6 +153,9 @@ RETRY_AFTER_HEADER = OpenApiParameter(
 )
 
 
+DIGITS_PATH = {"type": "string", "pattern": "^[0-9]+$"}
+
+
 class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[str]:
         if not getattr(self.view, "documents_errors", True):
@@ -173,6 +176,16 @@ class AutoSchema(openapi.AutoSchema):
         return self.method == "POST" and getattr(self.view, "action", None) in getattr(
             self.view, "idempotent_actions", ()
         )
+
+    def _resolve_path_parameters(self, variables: Any) -> Any:
+        """Ids in paths are integers: the views match them with ``[0-9]+`` (ASCII digits only,
+        ``api.base``), which the generator would describe as a string with that pattern; a
+        client (and schemathesis) should see the integer they are."""
+        parameters = super()._resolve_path_parameters(variables)  # type: ignore[no-untyped-call]
+        for parameter in parameters:
+            if parameter.get("schema") == DIGITS_PATH:
+                parameter["schema"] = {"type": "integer", "minimum": 0}
+        return parameters
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())

@@ -9,13 +9,13 @@ away). Then:
 - **mass change**: ``reconcile`` over every campaign whose status is active (``bench.sweep``,
   in a process of its own), against the baseline: one aggregate that finds the campaigns at
   or over their daily cap, one ``UPDATE ... WHERE id = ANY(...)`` and one insert of their
-  audit events, written by hand, in one transaction;
+  events into the log (``events_event``), written by hand, in one transaction;
 - **midnight resume**: the same sweep a week later (a new local day for every brand, the same
   weekday and hour, so no dayparting window moves), when they all resume, against the same
   three statements the other way round.
 
 Between the engine's run and the baseline's, the campaigns' serving state is put back and the
-audit events of the run are deleted, so both work on identical rows.
+events of the run are deleted, so both work on identical rows.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from bench.measures import Figure, run_sweep_process
+from bench.measures import PAUSED_DATA, RESUMED_DATA, Figure, run_sweep_process
 
 SHARE_PERCENT = 30
 CAP = "1.00"
@@ -87,10 +87,10 @@ _SET_STATE = (
     "WHERE id = ANY(%(ids)s)"
 )
 _EVENTS = """
-INSERT INTO campaigns_campaignevent (campaign_id, kind, from_value, to_value, reason, actor_kind,
-                                     actor_label, actor_user_id, created_at)
-SELECT id, %(kind)s, %(before)s::jsonb, %(after)s::jsonb, %(reason)s, 'system', 'bench-baseline', NULL, now()
-FROM unnest(%(ids)s::bigint[]) AS id
+INSERT INTO events_event (type, occurred_at, brand_id, campaign_id, actor_kind, actor_name, actor_user_id,
+                          actor_api_key_id, data, audit, endpoint_id)
+SELECT %(type)s, now(), c.brand_id, c.id, 'system', 'bench-baseline', NULL, NULL, %(data)s::jsonb, FALSE, NULL
+FROM campaigns_campaign c WHERE c.id = ANY(%(ids)s)
 """
 
 
@@ -102,23 +102,21 @@ def _ids(sql: str, params: dict[str, Any]) -> list[int]:
 
 def _event_mark() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(max(id), 0) FROM campaigns_campaignevent")
+        cursor.execute("SELECT COALESCE(max(seq), 0) FROM events_event")
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
 def _put_back(ids: list[int], *, serving: bool, mark: int) -> None:
-    """Serving state of ``ids`` as it was, and no audit event after ``mark``."""
+    """Serving state of ``ids`` as it was, and no event after ``mark``."""
     reason = "" if serving else "campaign_daily_budget"
     with connection.cursor() as cursor:
         cursor.execute(_SET_STATE, {"active": serving, "reason": reason, "ids": ids})
-        cursor.execute("DELETE FROM campaigns_campaignevent WHERE id > %s", [mark])
+        cursor.execute("DELETE FROM events_event WHERE seq > %s", [mark])
 
 
 def _baseline(*, at: dt.datetime, stop: bool) -> tuple[float, int]:
     """One aggregate, one set-based update, one insert, in one transaction: seconds, rows."""
-    before = '{"is_active": %s, "pause_reason": %s}'
-    serving_json, stopped_json = before % ("true", "null"), before % ("false", '"campaign_daily_budget"')
     started = time.perf_counter()
     with transaction.atomic():
         ids = _ids(_AT_CAP.format(condition=_STOP if stop else _RESUME), {"at": at})
@@ -130,10 +128,8 @@ def _baseline(*, at: dt.datetime, stop: bool) -> tuple[float, int]:
             cursor.execute(
                 _EVENTS,
                 {
-                    "kind": "serving_stopped" if stop else "serving_started",
-                    "before": serving_json if stop else stopped_json,
-                    "after": stopped_json if stop else serving_json,
-                    "reason": "campaign_daily_budget" if stop else "all rules pass",
+                    "type": "campaign.paused" if stop else "campaign.resumed",
+                    "data": PAUSED_DATA if stop else RESUMED_DATA,
                     "ids": ids,
                 },
             )

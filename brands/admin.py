@@ -182,7 +182,9 @@ class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, ListExportMixin, ServiceModelAdmin
         data = form.cleaned_data
         if not change:
             return brand_create_in_team(
-                team_id=self.new_team_id(request, data), **{name: data[name] for name in EDITABLE}
+                team_id=self.new_team_id(request, data),
+                actor=Actor.for_user(request.user),
+                **{name: data[name] for name in EDITABLE},
             )
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)

@@ -1,4 +1,5 @@
-"""Brand changes; each re-evaluates the brand's campaigns before it commits."""
+"""Brand changes; each appends its event (``brand.created``/``brand.updated`` with ``changes:
+{field: [from, to]}``) and re-evaluates the brand's campaigns before it commits."""
 
 from __future__ import annotations
 
@@ -16,7 +17,18 @@ from core.actors import Actor
 from core.exceptions import ConflictError
 from core.money import clean_budget
 from core.sentinels import UNSET
+from events.services import event_append
+from events.types import EventType, field_changes
 from spending.models import Spend
+
+# The fields a brand's events carry in ``changes`` (a service adding a field to the brand
+# adds it here, or passes more to ``brand_audited``).
+AUDITED_FIELDS = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "is_active")
+
+
+def brand_audited(brand: Brand, fields: tuple[str, ...] = AUDITED_FIELDS) -> dict[str, Any]:
+    """The values of ``fields`` of ``brand``, as its events compare them."""
+    return {name: getattr(brand, name) for name in fields}
 
 
 def brand_create(
@@ -27,6 +39,7 @@ def brand_create(
     daily_budget: object = None,
     monthly_budget: object = None,
     is_active: bool = True,
+    actor: Actor | None = None,
 ) -> Brand:
     brand = Brand(
         name=name,
@@ -37,7 +50,14 @@ def brand_create(
         is_active=is_active,
     )
     brand.full_clean()
-    brand.save()
+    with transaction.atomic():
+        brand.save()
+        event_append(
+            type=EventType.BRAND_CREATED,
+            actor=actor,
+            data={"changes": field_changes({}, brand_audited(brand))},
+            brand_id=brand.pk,
+        )
     return brand
 
 
@@ -75,10 +95,16 @@ def brand_update(
         if not lock_brands([brand_id]):
             raise Brand.DoesNotExist(f"Brand {brand_id} does not exist.")
         brand = Brand.objects.get(pk=brand_id)
+        before = brand_audited(brand)
         for key, value in changes.items():
             setattr(brand, key, value)
         brand.full_clean()
         brand.save()
+        audited = field_changes(before, brand_audited(brand))
+        if audited:
+            event_append(
+                type=EventType.BRAND_UPDATED, actor=actor, data={"changes": audited}, brand_id=brand.pk
+            )
         brand_reevaluate(brand_id=brand.pk, actor=actor, moment=moment)
     return brand
 

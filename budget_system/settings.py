@@ -266,9 +266,9 @@ SWEEP_CHUNK_SIZE = env_int("SWEEP_CHUNK_SIZE", 1000)
 # a class implementing tasks.spend_sources.SpendSource.
 SPEND_SOURCE = os.environ.get("SPEND_SOURCE", "").strip() or "none"
 SPEND_SOURCE_SEED = env_int("SPEND_SOURCE_SEED", 42)
-# When set, every batch of serving changes is POSTed there as JSON by a retried task.
+# When set, `migrate` makes it a webhook endpoint (serving changes, signed, fed from the
+# event log: events.services.alert_endpoint_sync).
 ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
-ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 10)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # `make run` has web, worker and Beat writing one SQLite file: wait for the lock
     # instead of failing, and take the write lock when a transaction begins.

@@ -7,13 +7,11 @@ schedule choices (and the spend form's campaign autocomplete) offer what they ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -21,15 +19,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from access.selectors import check_schedule_for_campaign
-from campaigns.models import Campaign, CampaignEvent
-from campaigns.rules import PauseReason, Status
-from campaigns.selectors import campaign_events
+from campaigns.models import Campaign
+from campaigns.rules import Status
 from campaigns.services import campaign_activate, campaign_create, campaign_pause, campaign_update, reevaluate
 from core.actors import Actor
+from events.selectors import campaign_events
+from ops import audit
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
-from ops.display import campaign_label, local_time, money, usage_bar
+from ops.display import campaign_label, local_time, usage_bar
 from ops.exports import CampaignExport, ListExportMixin
-from ops.generics import ModelAdmin, ModelForm
+from ops.generics import ModelForm
 from ops.scope import AddedByTeamManagers, ScopedAdmin, ScopedRelatedFilter
 from ops.selectors import annotated, campaigns_with_spend, schedule_names
 
@@ -178,11 +177,11 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
 
     @admin.display(description="Latest events")
     def audit_trail(self, obj: Campaign) -> SafeString:
-        events = list(campaign_events(campaign=obj)[:AUDIT_ROWS])
-        names = schedule_names(schedule_ids_of(events))
+        events = list(campaign_events(campaign_id=obj.pk)[:AUDIT_ROWS])
+        names = schedule_names(audit.schedule_ids(events))
         link = format_html(
             '<p><a href="{}?campaign__id__exact={}">Full audit trail</a></p>',
-            reverse("admin:campaigns_campaignevent_changelist"),
+            reverse("admin:events_event_changelist"),
             obj.pk,
         )
         if not events:
@@ -192,11 +191,11 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    local_time(event.created_at, obj.brand.timezone),
-                    event.get_kind_display(),
-                    describe_reason(event.reason),
-                    event.actor_label,
-                    format_change(event, names),
+                    local_time(event.occurred_at, obj.brand.timezone),
+                    audit.what(event),
+                    audit.why(event),
+                    audit.who(event),
+                    audit.change(event, names),
                 )
                 for event in events
             ),
@@ -310,125 +309,3 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
 
 def skipped(refused: int) -> str:
     return f" {refused} skipped: your role does not change their brand." if refused else ""
-
-
-def describe_reason(reason: str) -> str:
-    if reason in PauseReason.values:
-        return str(PauseReason(reason).label)
-    return reason
-
-
-SCHEDULE_KEY = "dayparting_schedule"
-
-
-def schedule_ids_of(events: Iterable[CampaignEvent]) -> set[int]:
-    """The schedules an audit event names by id (a schedule change, or a creation's values)."""
-    ids: set[int] = set()
-    for event in events:
-        for value in (event.from_value, event.to_value):
-            if event.kind == CampaignEvent.Kind.SCHEDULE_CHANGED and isinstance(value, int):
-                ids.add(value)
-            elif isinstance(value, dict) and isinstance(value.get(SCHEDULE_KEY), int):
-                ids.add(value[SCHEDULE_KEY])
-    return ids
-
-
-def format_change(event: CampaignEvent, schedules: dict[int, str] | None = None) -> str:
-    """The change in words; schedules by name (``schedules``: id -> name) rather than id."""
-    if event.from_value is None and event.to_value is None:
-        return ""
-    names = schedules or {}
-    if event.kind == CampaignEvent.Kind.SCHEDULE_CHANGED:
-        return f"{_schedule(event.from_value, names)} → {_schedule(event.to_value, names)}"
-    return f"{_plain(event.from_value, names)} → {_plain(event.to_value, names)}"
-
-
-KEY_WORDS = {"is_active": "serving", "pause_reason": "reason", SCHEDULE_KEY: "schedule"}
-
-
-def _schedule(value: Any, names: dict[int, str]) -> str:
-    if value is None:
-        return "no schedule"
-    return names.get(value, f"schedule {value}") if isinstance(value, int) else str(value)
-
-
-def _item(key: str, item: Any, names: dict[int, str]) -> str:
-    if key == SCHEDULE_KEY:
-        return _schedule(item, names)
-    if key.endswith("_budget") and isinstance(item, str):
-        return money(Decimal(item))  # the console's number format, as everywhere else
-    return _plain(item, names)
-
-
-def _plain(value: Any, names: dict[int, str]) -> str:
-    if isinstance(value, dict):
-        return ", ".join(
-            f"{KEY_WORDS.get(key, key.replace('_', ' '))}: {_item(key, item, names)}"
-            for key, item in value.items()
-            if key != "reasons"
-        )
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return describe_reason(str(value))
-
-
-@admin.register(CampaignEvent)
-class CampaignEventAdmin(ScopedAdmin, ModelAdmin[CampaignEvent]):
-    """The audit trail: read-only."""
-
-    scope_field = "campaign__brand"
-
-    list_display = ("when", "campaign_label", "kind", "why", "who", "change")
-    # Filter one campaign's trail with ?campaign__id__exact= (the change form links to it).
-    list_filter = ("kind", "actor_kind", ("campaign__brand", admin.RelatedOnlyFieldListFilter), "created_at")
-    list_select_related = ("campaign", "campaign__brand")
-    search_fields = ("campaign__name", "campaign__brand__name", "actor_label", "reason")
-    date_hierarchy = "created_at"
-    list_per_page = 100
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
-        return EventChangeList
-
-    @admin.display(description="When (brand's time; UTC on hover)", ordering="created_at")
-    def when(self, obj: CampaignEvent) -> SafeString:
-        return local_time(obj.created_at, obj.campaign.brand.timezone)
-
-    @admin.display(description="Who", ordering="actor_label")
-    def who(self, obj: CampaignEvent) -> str:
-        return f"{obj.actor_label} ({obj.get_actor_kind_display().lower()})"
-
-    @admin.display(description="Campaign", ordering="campaign__brand__name")
-    def campaign_label(self, obj: CampaignEvent) -> str:
-        return label(obj.campaign)
-
-    @admin.display(description="Why", ordering="reason")
-    def why(self, obj: CampaignEvent) -> str:
-        return describe_reason(obj.reason)
-
-    @admin.display(description="Change")
-    def change(self, obj: CampaignEvent) -> str:
-        names: dict[int, str] | None = getattr(obj, "schedule_names", None)
-        return format_change(obj, schedule_names(schedule_ids_of([obj])) if names is None else names)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: CampaignEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CampaignEvent | None = None) -> bool:
-        return False
-
-
-class EventChangeList(ChangeList):
-    """Loads the names of the schedules the listed events mention in one query."""
-
-    def get_results(self, request: HttpRequest) -> None:
-        super().get_results(request)
-        events: Sequence[CampaignEvent] = list(self.result_list)
-        names = schedule_names(schedule_ids_of(events))
-        for event in events:
-            event.schedule_names = names  # type: ignore[attr-defined]
-        self.result_list = events

@@ -11,9 +11,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import models
+
 from core import notifications
 
 logger = logging.getLogger("budget.alerts")
+
+
+class ServingKind(models.TextChoices):
+    """The kinds of serving change (the log line's ``event`` is ``campaign_<kind>``)."""
+
+    SERVING_STARTED = "serving_started", "Started serving"
+    SERVING_STOPPED = "serving_stopped", "Stopped serving"
+    PAUSE_REASON_CHANGED = "pause_reason_changed", "Pause reason changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,7 @@ def log_serving_changes(changes: Sequence[ServingChange]) -> None:
 
 
 def notify_serving_changes(changes: Sequence[ServingChange]) -> None:
-    """Hand committed serving changes to every channel registered for them (the log, here;
-    the webhook, registered by ``tasks``)."""
+    """Hand committed serving changes to every channel registered for them (the log, here).
+    Webhooks are not a channel: they are delivered from the event log (``events``), written
+    in the change's own transaction."""
     notifications.publish(notifications.SERVING_CHANGES, changes)

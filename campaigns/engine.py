@@ -3,8 +3,9 @@
 Every evaluation goes through here: the spend path (``spending.services``), a person's
 change (``campaigns.services``, ``brands.services``, ``scheduling.services``) and the
 periodic jobs (``tasks.services``). Whatever the number of campaigns, applying a batch is
-two statements: one ``UPDATE ... FROM unnest(...)`` of the serving state and one insert of
-the audit events (``campaigns.store``).
+one round trip: one ``UPDATE ... FROM unnest(...)`` of the serving state sent together with
+one ``INSERT ... unnest`` of their events into the log (``campaigns.store``, ``events.store``),
+inside the transaction of the change.
 
 Concurrency contract: every write of a campaign's ``is_active`` or ``pause_reason`` happens
 while the transaction holds its brand's row lock (``SELECT ... FOR NO KEY UPDATE``), taken
@@ -26,13 +27,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaigns import store
-from campaigns.alerts import ServingChange, notify_serving_changes
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.alerts import ServingChange, ServingKind, notify_serving_changes
+from campaigns.models import Campaign
 from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
 from campaigns.selectors import build_snapshots
 from core.actors import Actor
 from core.counters import Counts
 from core.timeutils import now
+from events.services import NewEvent, events_prepare
+from events.types import EventType
 from spending.selectors import Totals
 
 
@@ -53,37 +56,38 @@ class ReconcileResult(Counts):
         return self.counts_dict()
 
 
-def audit_event(
-    campaign: Campaign,
-    kind: str,
-    *,
-    actor: Actor,
-    from_value: Any = None,
-    to_value: Any = None,
-    reason: str = "",
-) -> CampaignEvent:
-    """An unsaved audit event of a person's change to ``campaign``."""
-    event = CampaignEvent(
-        campaign_id=campaign.pk,
-        kind=kind,
-        from_value=from_value,
-        to_value=to_value,
-        reason=reason[:200],
-        actor_kind=actor.kind,
-        actor_label=actor.label[:150],
-        actor_user_id=actor.user_id,
-    )
-    return event
+# The event each kind of serving change writes to the log.
+SERVING_EVENT_TYPES: dict[str, str] = {
+    ServingKind.SERVING_STARTED: EventType.CAMPAIGN_RESUMED,
+    ServingKind.SERVING_STOPPED: EventType.CAMPAIGN_PAUSED,
+    ServingKind.PAUSE_REASON_CHANGED: EventType.CAMPAIGN_REASON_CHANGED,
+}
 
 
 def _change_kind(campaign: Campaign, serves: bool) -> str:
-    """The audit kind of a change of serving state: a resume, a pause, or a new reason while
+    """The kind of a change of serving state: a resume, a pause, or a new reason while
     stopped."""
     if serves:
-        return CampaignEvent.Kind.SERVING_STARTED
+        return ServingKind.SERVING_STARTED
     if campaign.is_active:
-        return CampaignEvent.Kind.SERVING_STOPPED
-    return CampaignEvent.Kind.PAUSE_REASON_CHANGED
+        return ServingKind.SERVING_STOPPED
+    return ServingKind.PAUSE_REASON_CHANGED
+
+
+def serving_event_data(
+    *, reason: str, reasons: Sequence[str], previous_reason: str, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``data`` of ``campaign.paused``/``resumed``/``reason_changed``: the pause reason
+    now (``None`` while serving), every rule that stops it, the reason it had before, and
+    what the caller adds (``context``: who recorded the spend that paused it)."""
+    data: dict[str, Any] = {
+        "reason": reason or None,
+        "reasons": list(reasons),
+        "previous_reason": previous_reason or None,
+    }
+    if context:
+        data.update(context)
+    return data
 
 
 def apply_decisions(
@@ -93,17 +97,20 @@ def apply_decisions(
     actor: Actor,
     moment: dt.datetime,
     dry_run: bool = False,
+    context: Mapping[str, Any] | None = None,
 ) -> ReconcileResult:
     """Write only the differences between the stored serving state and ``decisions``.
 
-    Two statements at most, whatever the number of changes (the serving state, then the
-    audit events); the loaded campaigns are updated in memory too. Notification channels
-    receive the changes after commit. The caller holds the brand locks. Nothing is built for
-    an unchanged campaign: on a quiet minute that is nearly all of them.
+    One round trip at most, whatever the number of changes: the serving state and the
+    changes' events (``campaign.paused``/``resumed``/``reason_changed``, by ``actor``, with
+    ``context`` added to their data) are sent together; the loaded campaigns are updated in
+    memory too. Notification channels receive the changes after commit. The caller holds the
+    brand locks. Nothing is built for an unchanged campaign: on a quiet minute that is nearly
+    all of them.
     """
     result = ReconcileResult(checked=len(campaigns))
     rows: list[store.ServingRow] = []
-    events: list[store.AuditRow] = []
+    events: list[NewEvent] = []
     for campaign in campaigns:
         decision = decisions[campaign.pk]
         serves = decision.serves
@@ -112,25 +119,24 @@ def apply_decisions(
             result.unchanged += 1
             continue
         kind = _change_kind(campaign, serves)
-        if kind == CampaignEvent.Kind.SERVING_STARTED:
+        if kind == ServingKind.SERVING_STARTED:
             result.resumed += 1
-        elif kind == CampaignEvent.Kind.SERVING_STOPPED:
+        elif kind == ServingKind.SERVING_STOPPED:
             result.paused[reason or campaign.status] += 1
         else:
             result.reason_changed += 1
         reasons = [item.value for item in decision.reasons]
-        events.append(
-            store.AuditRow(
-                campaign_id=campaign.pk,
-                kind=kind,
-                from_value={"is_active": campaign.is_active, "pause_reason": campaign.pause_reason or None},
-                to_value={"is_active": serves, "pause_reason": reason or None, "reasons": reasons},
-                reason=(reason or ("all rules pass" if serves else f"status {campaign.status}"))[:200],
-                actor_kind=actor.kind,
-                actor_label=actor.label[:150],
-                actor_user_id=actor.user_id,
+        if not dry_run:
+            events.append(
+                NewEvent(
+                    type=SERVING_EVENT_TYPES[kind],
+                    data=serving_event_data(
+                        reason=reason, reasons=reasons, previous_reason=campaign.pause_reason, context=context
+                    ),
+                    brand_id=campaign.brand_id,
+                    campaign_id=campaign.pk,
+                )
             )
-        )
         result.changes.append(
             ServingChange(
                 campaign_id=campaign.pk,
@@ -149,8 +155,9 @@ def apply_decisions(
     if dry_run or not rows:
         return result
     stamp = timezone.now()
-    store.write_serving_state(rows, stamp=stamp)
-    store.insert_events(events, stamp=stamp)
+    store.write_serving_state(
+        rows, stamp=stamp, events=events_prepare(events=events, actor=actor, occurred_at=stamp)
+    )
     changes = list(result.changes)
     transaction.on_commit(lambda: notify_serving_changes(changes))
     return result
@@ -165,8 +172,10 @@ def evaluate_campaigns(
     brand_totals: Mapping[int, Totals] | None = None,
     campaign_totals: Mapping[int, Totals] | None = None,
     schedules: Mapping[int, ScheduleSnapshot | None] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> ReconcileResult:
-    """Evaluate loaded campaigns and apply the differences.
+    """Evaluate loaded campaigns and apply the differences (``context``: added to the data
+    of their events).
 
     Totals (day, month-to-date by id) and schedule snapshots may be passed when the caller
     has just read them, saving their queries.
@@ -180,7 +189,7 @@ def evaluate_campaigns(
         capped_only=True,
     )
     decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
-    return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
+    return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run, context=context)
 
 
 def reconcile(
@@ -200,7 +209,7 @@ def reconcile(
     The one sweep walker: campaigns in (brand, id) order in batches of ``batch_size``, so a
     batch spans as few brands as possible (fewer brand locks and brand totals); each batch
     is its own transaction with a fixed number of statements (ids; brand locks with the
-    campaigns and their windows; spend totals; serving state; audit events), whatever the
+    campaigns and their windows; spend totals; serving state with its events), whatever the
     number of campaigns. ``brand_ids``, ``campaign_ids``, ``scheduled_only`` (campaigns
     with a dayparting schedule) and the inclusive ``min_pk``/``max_pk`` (a sweep's chunk)
     narrow the walk.

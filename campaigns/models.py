@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 
 from campaigns.rules import PauseReason, Status
@@ -71,40 +70,3 @@ class Campaign(TimeStampedModel):
     def local_today(self, moment: dt.datetime | None = None) -> dt.date:
         """Today in the brand's time zone (the campaign's days and months are its brand's)."""
         return self.brand.local_today(moment)
-
-
-class CampaignEvent(models.Model):
-    """The audit trail: one row for every change of a campaign's state."""
-
-    class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        SERVING_STARTED = "serving_started", "Started serving"
-        SERVING_STOPPED = "serving_stopped", "Stopped serving"
-        PAUSE_REASON_CHANGED = "pause_reason_changed", "Pause reason changed"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        BUDGET_CHANGED = "budget_changed", "Budget changed"
-        SCHEDULE_CHANGED = "schedule_changed", "Schedule changed"
-
-    class ActorKind(models.TextChoices):
-        USER = "user", "User"
-        TOKEN = "token", "API token"
-        SYSTEM = "system", "System job"
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    from_value = models.JSONField(null=True, blank=True)
-    to_value = models.JSONField(null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True, default="")
-    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
-    actor_label = models.CharField(max_length=150)
-    actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["campaign", "-created_at"], name="event_campaign_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, evaluate
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from campaigns.store import schedule_snapshot
@@ -35,10 +35,6 @@ def campaigns_for_evaluation(queryset: QuerySet[Campaign] | None = None) -> Quer
     return base.select_related("brand", "dayparting_schedule").prefetch_related(
         "dayparting_schedule__windows"
     )
-
-
-def campaign_events(*, campaign: Campaign) -> QuerySet[CampaignEvent]:
-    return CampaignEvent.objects.filter(campaign_id=campaign.pk).select_related("actor_user")
 
 
 def build_snapshots(

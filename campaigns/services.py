@@ -1,25 +1,26 @@
 """A person's changes to a campaign: create, change, activate, pause, delete.
 
 Each runs in one transaction that holds the campaign's brand lock (``brands.store``),
-writes its audit events, and re-evaluates the campaign at once with the engine
-(``campaigns.engine``): raising a budget resumes what it had stopped, lowering it pauses.
-The reconcile engine itself lives in ``campaigns.engine``.
+appends its events to the log (``campaign.created``/``campaign.updated`` with ``changes:
+{field: [from, to]}``, and ``campaign.paused`` when a status change stops it serving), and
+re-evaluates the campaign at once with the engine (``campaigns.engine``): raising a budget
+resumes what it had stopped, lowering it pauses. The reconcile engine itself lives in
+``campaigns.engine``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from brands.store import lock_brands
 from campaigns.engine import ReconcileResult as ReconcileResult  # the engine's public names
-from campaigns.engine import audit_event, evaluate_campaigns
+from campaigns.engine import evaluate_campaigns, serving_event_data
 from campaigns.engine import reconcile as reconcile
 from campaigns.engine import reevaluate as reevaluate
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import Status
 from campaigns.selectors import campaigns_for_evaluation
 from core.actors import Actor
@@ -27,7 +28,12 @@ from core.exceptions import ConflictError
 from core.money import clean_budget
 from core.sentinels import UNSET
 from core.timeutils import now
+from events.services import NewEvent, event_append, event_append_many
+from events.types import EventType, field_changes
 from spending.models import Spend
+
+# The fields a campaign's events carry in ``changes``.
+AUDITED_FIELDS = ("name", "status", "daily_budget", "monthly_budget", "dayparting_schedule")
 
 
 def _actor(actor: Actor | None) -> Actor:
@@ -72,24 +78,24 @@ def campaign_create(
         )
         campaign.full_clean()
         campaign.save()
-        audit_event(
-            campaign,
-            CampaignEvent.Kind.CREATED,
+        event_append(
+            type=EventType.CAMPAIGN_CREATED,
             actor=actor,
-            to_value={
-                "status": campaign.status,
-                "daily_budget": _money(campaign.daily_budget),
-                "monthly_budget": _money(campaign.monthly_budget),
-                "dayparting_schedule": campaign.dayparting_schedule_id,
-            },
-        ).save()
+            data={"changes": field_changes({}, _audited(campaign))},
+            brand_id=brand_id,
+            campaign_id=campaign.pk,
+        )
         fresh = list(campaigns_for_evaluation(Campaign.objects.filter(pk=campaign.pk)))
         evaluate_campaigns(fresh, actor=actor, moment=moment)
         return fresh[0]
 
 
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+def _audited(campaign: Campaign) -> dict[str, object]:
+    """The values of the audited fields (the schedule by id)."""
+    return {
+        name: campaign.dayparting_schedule_id if name == "dayparting_schedule" else getattr(campaign, name)
+        for name in AUDITED_FIELDS
+    }
 
 
 def campaign_update(
@@ -117,71 +123,37 @@ def campaign_update(
             raise Campaign.DoesNotExist(f"Campaign {campaign_id} does not exist.")
         lock_brands([brand_id])
         campaign = Campaign.objects.get(pk=campaign_id)
-        events: list[CampaignEvent] = []
+        before = _audited(campaign)
+        was_active = campaign.is_active
         if name is not UNSET:
             campaign.name = name
-        if status is not UNSET and _status_value(status) != campaign.status:
-            events.append(
-                audit_event(
-                    campaign,
-                    CampaignEvent.Kind.STATUS_CHANGED,
-                    actor=actor,
-                    from_value=campaign.status,
-                    to_value=status,
-                    reason=reason,
-                )
-            )
-            campaign.status = status
-        budgets: dict[str, tuple[str | None, str | None]] = {}
+        if status is not UNSET:
+            campaign.status = _status_value(status)
         for field_name, value in (("daily_budget", daily_budget), ("monthly_budget", monthly_budget)):
-            if value is UNSET:
-                continue
-            new_value = clean_budget(value, field_name)
-            old_value = getattr(campaign, field_name)
-            if new_value != old_value:
-                budgets[field_name] = (_money(old_value), _money(new_value))
-                setattr(campaign, field_name, new_value)
-        if budgets:
-            events.append(
-                audit_event(
-                    campaign,
-                    CampaignEvent.Kind.BUDGET_CHANGED,
-                    actor=actor,
-                    from_value={k: v[0] for k, v in budgets.items()},
-                    to_value={k: v[1] for k, v in budgets.items()},
-                    reason=reason,
-                )
-            )
-        if dayparting_schedule_id is not UNSET and dayparting_schedule_id != campaign.dayparting_schedule_id:
-            events.append(
-                audit_event(
-                    campaign,
-                    CampaignEvent.Kind.SCHEDULE_CHANGED,
-                    actor=actor,
-                    from_value=campaign.dayparting_schedule_id,
-                    to_value=dayparting_schedule_id,
-                    reason=reason,
-                )
-            )
+            if value is not UNSET:
+                setattr(campaign, field_name, clean_budget(value, field_name))
+        if dayparting_schedule_id is not UNSET:
             campaign.dayparting_schedule_id = dayparting_schedule_id
+        events: list[NewEvent] = []
+        changes = field_changes(before, _audited(campaign))
+        if changes:
+            data: dict[str, object] = {"changes": changes}
+            if reason:
+                data["reason"] = reason
+            events.append(NewEvent(EventType.CAMPAIGN_UPDATED, data, campaign.brand_id, campaign.pk))
         if campaign.status != Status.ACTIVE:
-            was_active = campaign.is_active
+            # Not serving, and no system reason: a person's status. A stop is a pause the ad
+            # servers must hear of, like the system's own.
             campaign.is_active = False
             campaign.pause_reason = ""
             if was_active:
-                events.append(
-                    audit_event(
-                        campaign,
-                        CampaignEvent.Kind.SERVING_STOPPED,
-                        actor=actor,
-                        from_value={"is_active": True, "pause_reason": None},
-                        to_value={"is_active": False, "pause_reason": None, "reasons": []},
-                        reason=f"status {campaign.status}",
-                    )
+                stop = serving_event_data(
+                    reason="", reasons=[], previous_reason="", context={"status": campaign.status}
                 )
+                events.append(NewEvent(EventType.CAMPAIGN_PAUSED, stop, campaign.brand_id, campaign.pk))
         campaign.full_clean()
         campaign.save()
-        CampaignEvent.objects.bulk_create(events)
+        event_append_many(events=events, actor=actor)
         fresh = list(campaigns_for_evaluation(Campaign.objects.filter(pk=campaign.pk)))
         evaluate_campaigns(fresh, actor=actor, moment=moment)
         return fresh[0]

@@ -1,5 +1,5 @@
 """The campaigns app's hand-written SQL: loading campaigns for evaluation, and writing their
-serving state and audit events in sets.
+serving state (with its events, in the same round trip) in sets.
 
 These statements run for every spend and every sweep batch, so on PostgreSQL they are
 written by hand and prepared once per connection (``core.prepared``): ids travel as one
@@ -11,7 +11,6 @@ path of each function; the choice is made at the top of each public function.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,9 +22,10 @@ from django.db.models.base import ModelState
 
 from brands.models import Brand
 from brands.store import lock_brands
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import ScheduleSnapshot
 from core import prepared
+from events.store import EventBatch
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from scheduling.windows import Window
 
@@ -213,10 +213,15 @@ def _serving_sql() -> str:
     )
 
 
-def write_serving_state(rows: Sequence[ServingRow], *, stamp: dt.datetime) -> None:
-    """Store the new serving state of these campaigns: one statement, whatever their number.
-    The caller holds their brands' locks."""
+def write_serving_state(
+    rows: Sequence[ServingRow], *, stamp: dt.datetime, events: EventBatch | None = None
+) -> None:
+    """Store the new serving state of these campaigns and append ``events`` (their event
+    log entries): one round trip on PostgreSQL, whatever their number (the update and the
+    events' ``INSERT ... unnest``, sent together). The caller holds their brands' locks."""
     if not rows:
+        if events is not None:
+            events.insert()
         return
     if connection.vendor != "postgresql":
         campaigns = [
@@ -226,6 +231,8 @@ def write_serving_state(rows: Sequence[ServingRow], *, stamp: dt.datetime) -> No
             for row in rows
         ]
         Campaign.objects.bulk_update(campaigns, ["is_active", "pause_reason", "updated_at"])
+        if events is not None:
+            events.insert()
         return
     params = [
         stamp,
@@ -233,59 +240,8 @@ def write_serving_state(rows: Sequence[ServingRow], *, stamp: dt.datetime) -> No
         [row.is_active for row in rows],
         [row.pause_reason for row in rows],
     ]
+    statements: list[tuple[str, Sequence[Any]]] = [(_serving_sql(), params)]
+    if events is not None:
+        statements.append(events.statement())
     with connection.cursor() as cursor:
-        prepared.execute(cursor, _serving_sql(), params)
-
-
-class AuditRow(NamedTuple):
-    """One audit event to append (``CampaignEvent``'s columns, without building the model)."""
-
-    campaign_id: int
-    kind: str
-    from_value: Any
-    to_value: Any
-    reason: str
-    actor_kind: str
-    actor_label: str
-    actor_user_id: int | None
-
-
-# (field, PostgreSQL type) of the audit events' columns, in AuditRow's order.
-_EVENT_FIELDS = (
-    ("campaign", "bigint"),
-    ("kind", "text"),
-    ("from_value", "jsonb"),
-    ("to_value", "jsonb"),
-    ("reason", "text"),
-    ("actor_kind", "text"),
-    ("actor_label", "text"),
-    ("actor_user", "bigint"),
-)
-
-
-@cache
-def _events_sql() -> str:
-    columns = ", ".join(_column(CampaignEvent, name) for name, _ in (*_EVENT_FIELDS, ("created_at", "")))
-    # JSON travels as text (one array of documents) and is cast per element.
-    arrays = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind in _EVENT_FIELDS)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in _EVENT_FIELDS)
-    names = ", ".join(name for name, _ in _EVENT_FIELDS)
-    return (
-        f"INSERT INTO {_table(CampaignEvent)} ({columns}) "  # noqa: S608 - names from _meta
-        f"SELECT {values}, %s::timestamptz FROM unnest({arrays}) AS e({names})"
-    )
-
-
-def insert_events(events: Sequence[AuditRow], *, stamp: dt.datetime) -> None:
-    """Append audit events, all at ``stamp``: one statement, whatever their number."""
-    if not events:
-        return
-    if connection.vendor != "postgresql":
-        CampaignEvent.objects.bulk_create(CampaignEvent(**row._asdict(), created_at=stamp) for row in events)
-        return
-    columns: list[list[Any]] = [list(values) for values in zip(*events, strict=True)]
-    for index, (_, kind) in enumerate(_EVENT_FIELDS):
-        if kind == "jsonb":
-            columns[index] = [None if value is None else json.dumps(value) for value in columns[index]]
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, _events_sql(), [stamp, *columns])
+        prepared.execute_together(cursor, statements)

@@ -3,7 +3,8 @@
 A service hands its committed changes to ``publish(topic, items)`` (from
 ``transaction.on_commit``); every channel registered for the topic receives them, in
 registration order. Channels register themselves when their app is ready (the structured log
-of ``campaigns``, the webhook of ``tasks``), so the domain never imports the delivery layer.
+of ``campaigns``), so the domain never imports the delivery layer (webhooks go out from the
+event log, written in the change's transaction: ``events``).
 A failing channel is logged and never stops the others: the change has committed already.
 """
 

@@ -1,5 +1,6 @@
-"""Admin pages of the events app: the log (read-only), webhook endpoints (written through
-``events.services``, with a warning on disabled ones) and the delivery log (read-only).
+"""Admin pages of the events app: the log (read-only, in words: the console's audit trail),
+webhook endpoints (written through ``events.services``, with a warning on disabled ones) and
+the delivery log (read-only).
 
 Scoped (``ops.scope``): staff who are not ops see the events of their teams' brands (events
 of no brand: ops only), and their own webhook endpoints with their deliveries; an endpoint's
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
@@ -26,9 +28,12 @@ from events.services import (
     webhook_endpoint_rotate_secret,
     webhook_endpoint_update,
 )
+from ops import audit
 from ops.admin_base import ServiceModelAdmin
+from ops.display import campaign_label, local_time
 from ops.generics import ModelAdmin, ModelForm
 from ops.scope import ScopedAdmin
+from ops.selectors import schedule_names
 
 
 class ReadOnlyAdmin(ModelAdmin[Any]):
@@ -44,28 +49,66 @@ class ReadOnlyAdmin(ModelAdmin[Any]):
 
 @admin.register(Event)
 class EventAdmin(ScopedAdmin, ReadOnlyAdmin):
-    """The audit trail of everything: newest first, filterable by type, actor and brand."""
+    """The audit trail of everything, newest first, in words: when (in the brand's time
+    zone), what, why, who and what changed. A campaign's page links here filtered to it
+    (``?campaign__id__exact=``)."""
 
-    list_display = (
-        "position",
-        "type",
-        "occurred_at",
-        "brand",
-        "campaign",
-        "actor_kind",
-        "actor_name",
-        "data",
-    )
-    list_filter = ("type", "actor_kind", "audit")
-    list_select_related = ("brand", "campaign")
-    search_fields = ("actor_name", "=brand__id", "=campaign__id")
+    list_display = ("event_id", "when", "what", "subject", "why", "who", "change")
+    list_filter = ("type", "actor_kind", "audit", ("brand", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("brand", "campaign", "campaign__brand")
+    search_fields = ("actor_name", "brand__name", "campaign__name")
     date_hierarchy = "occurred_at"
     ordering = ("-seq",)
+    list_per_page = 100
     show_full_result_count = False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return EventChangeList
+
     @admin.display(description="id", ordering="position")
-    def event_id(self, obj: Event) -> int | None:
-        return obj.position
+    def event_id(self, obj: Event) -> int | str:
+        return obj.position if obj.position is not None else "-"
+
+    @admin.display(description="When (brand's time; UTC on hover)", ordering="occurred_at")
+    def when(self, obj: Event) -> SafeString:
+        return local_time(obj.occurred_at, obj.brand.timezone if obj.brand is not None else "UTC")
+
+    @admin.display(description="What", ordering="type")
+    def what(self, obj: Event) -> str:
+        return audit.what(obj)
+
+    @admin.display(description="Brand / campaign")
+    def subject(self, obj: Event) -> str:
+        if obj.campaign is not None:
+            return campaign_label(obj.campaign.brand.name, obj.campaign.name)
+        if obj.brand is not None:
+            return obj.brand.name
+        return "-"
+
+    @admin.display(description="Why")
+    def why(self, obj: Event) -> str:
+        return audit.why(obj)
+
+    @admin.display(description="Who", ordering="actor_name")
+    def who(self, obj: Event) -> str:
+        return audit.who(obj)
+
+    @admin.display(description="Change")
+    def change(self, obj: Event) -> str:
+        names: dict[int, str] | None = getattr(obj, "schedule_names", None)
+        return audit.change(obj, schedule_names(audit.schedule_ids([obj])) if names is None else names)
+
+
+class EventChangeList(ChangeList):
+    """Loads the names of the schedules the listed events mention in one query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        events: list[Event] = list(self.result_list)
+        names = schedule_names(audit.schedule_ids(events))
+        for event in events:
+            event.schedule_names = names  # type: ignore[attr-defined]
+        self.result_list = events
 
 
 def _actor(request: HttpRequest) -> Actor:

@@ -106,15 +106,11 @@ def event_feed(
     resume from there (``next_after``), even past events the filters hide.
     """
     high_water = feed_high_water()
-    rows = Event.objects.filter(position__gt=after, position__lte=high_water, endpoint__isnull=True)
-    if types:
-        rows = rows.filter(type__in=list(types))
+    rows = event_log(types=types, brand_id=brand_id, campaign_id=campaign_id).filter(
+        position__gt=after, position__lte=high_water
+    )
     if in_brands is not None:
         rows = rows.filter(brand_id__in=in_brands)
-    if brand_id is not None:
-        rows = rows.filter(brand_id=brand_id)
-    if campaign_id is not None:
-        rows = rows.filter(campaign_id=campaign_id)
     if occurred_after is not None:
         rows = rows.filter(occurred_at__gte=occurred_after)
     if occurred_before is not None:
@@ -126,13 +122,30 @@ def event_feed(
     )
 
 
+def event_log(
+    *,
+    types: Sequence[str] = (),
+    brand_id: int | None = None,
+    campaign_id: int | None = None,
+) -> QuerySet[Event]:
+    """The log as written, in insertion order (oldest first), whether or not the events have
+    their public id yet (pings excluded): what a transaction (or a test) has just written is
+    there. Filters as the feed's."""
+    rows = Event.objects.filter(endpoint__isnull=True)
+    if types:
+        rows = rows.filter(type__in=list(types))
+    if brand_id is not None:
+        rows = rows.filter(brand_id=brand_id)
+    if campaign_id is not None:
+        rows = rows.filter(campaign_id=campaign_id)
+    return rows.order_by("seq")
+
+
 def campaign_events(*, campaign_id: int) -> QuerySet[Event]:
-    """A campaign's events, newest first (its audit trail, read from the log)."""
-    return (
-        Event.objects.filter(campaign_id=campaign_id, position__isnull=False)
-        .select_related("actor_user")
-        .order_by("-position")
-    )
+    """A campaign's events, newest first: its audit trail, read from the log. Every write of
+    a campaign holds its brand's lock, so insertion order is commit order here; events not
+    yet numbered are included (their ``id`` is ``None`` until the positioning step runs)."""
+    return event_log(campaign_id=campaign_id).select_related("actor_user").order_by("-seq")
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:

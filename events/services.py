@@ -121,6 +121,24 @@ def _require_transaction() -> None:
         )
 
 
+def events_prepare(
+    *,
+    events: Sequence[NewEvent],
+    actor: Actor | None,
+    occurred_at: dt.datetime | None = None,
+) -> store.EventBatch | None:
+    """Check and encode ``events`` for a caller whose store sends their insert together with
+    its own statements, in the same round trip (``EventBatch.statement``, or
+    ``EventBatch.insert``); ``None`` when there are none. The caller MUST insert the batch in
+    the current transaction: the after-commit listeners are registered here."""
+    _require_transaction()
+    if not events:
+        return None
+    rows = [_row(event) for event in events]
+    transaction.on_commit(_notify_committed)
+    return store.EventBatch(rows=rows, actor=_actor_row(actor), occurred_at=occurred_at or now())
+
+
 def event_append_many(
     *,
     events: Sequence[NewEvent],
@@ -129,13 +147,11 @@ def event_append_many(
 ) -> int:
     """Append ``events`` (one actor, one moment) in ONE statement, inside the caller's
     transaction; returns how many. Their public ids are assigned after commit."""
-    _require_transaction()
-    if not events:
+    batch = events_prepare(events=events, actor=actor, occurred_at=occurred_at)
+    if batch is None:
         return 0
-    rows = [_row(event) for event in events]
-    store.insert_events(rows, actor=_actor_row(actor), occurred_at=occurred_at or now())
-    transaction.on_commit(_notify_committed)
-    return len(rows)
+    batch.insert()
+    return len(batch.rows)
 
 
 def event_append(

@@ -41,6 +41,23 @@ class ActorRow:
     api_key_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """Events ready to insert (one actor, one moment), for a store that sends their insert
+    in the same round trip as its own statements: ``insert_statement`` on PostgreSQL,
+    ``insert_events`` elsewhere (``events.services.events_prepare`` makes one)."""
+
+    rows: Sequence[EventRow]
+    actor: ActorRow
+    occurred_at: dt.datetime
+
+    def statement(self) -> tuple[str, list[Any]]:
+        return insert_statement(self.rows, actor=self.actor, occurred_at=self.occurred_at)
+
+    def insert(self) -> None:
+        insert_events(self.rows, actor=self.actor, occurred_at=self.occurred_at)
+
+
 def _column(model: type[Any], name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 

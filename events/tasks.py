@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -38,10 +41,66 @@ def purge_events() -> dict[str, Any]:
     return counts
 
 
-def nudge_dispatcher() -> None:
-    """Enqueue a dispatcher run now (after a commit). A broker outage only delays the
-    delivery until Beat's next kick finds the events in the log: logged, never raised."""
+def send_nudge() -> None:
+    """Enqueue a dispatcher run now. A broker outage only delays the delivery until Beat's
+    next kick finds the events in the log: logged, never raised."""
     try:
         dispatch_webhooks.apply_async(expires=NUDGE_EXPIRES_SECONDS, retry=False)
     except Exception as error:  # the change has committed; the log keeps the event
         logger.warning("could not nudge the webhook dispatcher (%s); Beat's next run will deliver", error)
+
+
+class Nudger:
+    """Sends the after-commit nudges from a daemon thread of the process, so that a
+    committing request never waits for the broker (a publish costs milliseconds: as much
+    as the whole spend transaction), and a burst of commits coalesces into few nudges.
+
+    Every ``request()`` is followed by at least one send that starts after it. The thread
+    starts on first use in each process (so a fork, e.g. a gunicorn or Celery worker, gets
+    its own). A nudge lost with the process is only an optimisation lost: Beat kicks the
+    dispatcher every few seconds and the log keeps the events.
+    """
+
+    def __init__(self, send: Callable[[], None]) -> None:
+        self._send = send
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._wanted = False
+        self._busy = False
+        self._pid: int | None = None
+
+    def request(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._wanted = self._busy = False
+                threading.Thread(target=self._run, name="webhook-nudger", daemon=True).start()
+            self._wanted = True
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until every requested nudge has been sent (tests); False on timeout."""
+        with self._lock:
+            return self._changed.wait_for(lambda: not self._wanted and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                self._changed.wait_for(lambda: self._wanted)
+                self._wanted, self._busy = False, True
+            try:
+                self._send()
+            except Exception:  # send_nudge logs its own failures; never let the thread die
+                logger.exception("webhook nudge failed")
+            finally:
+                with self._lock:
+                    self._busy = False
+                    self._changed.notify_all()
+
+
+nudger = Nudger(send_nudge)
+
+
+def nudge_dispatcher() -> None:
+    """After a commit that wrote events: have the dispatcher run soon (in the background)."""
+    nudger.request()

@@ -6,10 +6,14 @@ checks it, so a caller cannot write an event a receiver would not understand.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
+
+from core.money import to_money
 
 
 class EventType(models.TextChoices):
@@ -25,6 +29,10 @@ class EventType(models.TextChoices):
     BUDGET_THRESHOLD_REACHED = "budget.threshold_reached", "Budget threshold reached"
     BUDGET_FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast exceeded"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+    TEAM_CREATED = "team.created", "Team created"
+    TEAM_UPDATED = "team.updated", "Team updated"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
     PING = "ping", "Test ping of a webhook endpoint"
 
 
@@ -53,6 +61,13 @@ DATA_KEYS: dict[str, frozenset[str]] = {
         {"month", "projected_spend", "budget", "projected_exhaustion"}
     ),
     EventType.WEBHOOK_ENDPOINT_DISABLED: frozenset({"endpoint", "failing_since"}),
+    EventType.TEAM_CREATED: frozenset({"changes"}),
+    EventType.TEAM_UPDATED: frozenset({"changes"}),
+    # Never the key itself: its prefix (shown in every list) tells keys apart.
+    EventType.API_KEY_CREATED: frozenset(
+        {"api_key", "name", "prefix", "team", "role", "brands", "expires_at"}
+    ),
+    EventType.API_KEY_REVOKED: frozenset({"api_key", "name", "prefix", "team"}),
     EventType.PING: frozenset({"endpoint"}),
 }
 
@@ -92,3 +107,83 @@ def is_budget_audit(event_type: str, data: Mapping[str, Any]) -> bool:
     return (
         event_type in _CHANGE_TYPES and isinstance(changes, Mapping) and bool(BUDGET_FIELDS & changes.keys())
     )
+
+
+def change_value(value: Any) -> Any:
+    """A field's value as ``changes`` carries it (JSON-ready): money as ``"12.50"``, dates and
+    moments in ISO 8601, times as ``HH:MM``, a model instance as its id, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return str(to_money(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, set | frozenset):
+        return sorted(change_value(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [change_value(item) for item in value]
+    return value
+
+
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [from, to]}`` for every field of ``after`` whose value differs from its value in
+    ``before`` (a field ``before`` lacks changes from ``None``: a creation passes ``{}``).
+    Generic over the fields passed: a service names the fields it audits."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in after.items():
+        old, new = change_value(before.get(name)), change_value(value)
+        if old != new or name not in before:
+            changes[name] = [old, new]
+    return changes
+
+
+# What ``campaigns/{id}/events/`` showed before the log (the old audit trail's ``kind``,
+# ``from_value``, ``to_value``, ``reason``), derived from an event so old clients keep working.
+_SERVING_KINDS: dict[str, str] = {
+    EventType.CAMPAIGN_PAUSED: "serving_stopped",
+    EventType.CAMPAIGN_RESUMED: "serving_started",
+    EventType.CAMPAIGN_REASON_CHANGED: "pause_reason_changed",
+}
+
+
+def legacy_audit_fields(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The old audit row's ``kind``, ``from_value``, ``to_value`` and ``reason`` of an event."""
+    if event_type in _SERVING_KINDS:
+        serves = event_type == EventType.CAMPAIGN_RESUMED
+        reason = data.get("reason")
+        previous = data.get("previous_reason")
+        status = data.get("status")
+        reasons = list(data.get("reasons") or [])
+        return {
+            "kind": _SERVING_KINDS[event_type],
+            "from_value": {"is_active": event_type == EventType.CAMPAIGN_PAUSED, "pause_reason": previous},
+            "to_value": {"is_active": serves, "pause_reason": reason, "reasons": reasons},
+            "reason": "all rules pass" if serves else (reason or (f"status {status}" if status else "")),
+        }
+    changes: Mapping[str, Any] = data.get("changes") or {}
+    if event_type == EventType.CAMPAIGN_CREATED:
+        return {
+            "kind": "created",
+            "from_value": None,
+            "to_value": {name: change[1] for name, change in changes.items() if name != "name"},
+            "reason": "",
+        }
+    budgets = [name for name in ("daily_budget", "monthly_budget") if name in changes]
+    if "status" in changes:
+        kind, fields, scalar = "status_changed", ["status"], True
+    elif budgets:
+        kind, fields, scalar = "budget_changed", budgets, False
+    elif "dayparting_schedule" in changes:
+        kind, fields, scalar = "schedule_changed", ["dayparting_schedule"], True
+    else:
+        kind, fields, scalar = event_type, list(changes), False
+    before = {name: changes[name][0] for name in fields}
+    after = {name: changes[name][1] for name in fields}
+    return {
+        "kind": kind,
+        "from_value": before[fields[0]] if scalar else before,
+        "to_value": after[fields[0]] if scalar else after,
+        "reason": str(data.get("reason") or ""),
+    }

@@ -331,7 +331,7 @@ def ensure_schedules(moment: dt.datetime) -> dict[str, int]:
     for name, (timezone, windows) in schedule_windows(moment).items():
         schedule = DaypartingSchedule.objects.filter(name=name).prefetch_related("windows").first()
         if schedule is None:
-            schedule = schedule_create(name=name, timezone=timezone, windows=windows)
+            schedule = schedule_create(name=name, timezone=timezone, windows=windows, actor=SYSTEM)
         else:
             wanted = sorted((tuple(w["days_of_week"]), w["start_time"], w["end_time"]) for w in windows)
             if _window_specs(schedule) != wanted:
@@ -378,7 +378,9 @@ def seed_brand(
                 timezone=plan.timezone,
                 currency=plan.currency,
                 is_active=plan.is_active,
-                **caps,
+                daily_budget=caps["daily_budget"],
+                monthly_budget=caps["monthly_budget"],
+                actor=SYSTEM,
             )
             report.brands_created += 1
         elif changes := _changed(brand, caps):

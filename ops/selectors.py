@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     Model,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -28,7 +29,8 @@ from django.db.models.functions import Coalesce
 from brands.models import Brand
 from campaigns.models import Campaign
 from core.money import ZERO
-from core.timeutils import local_date
+from core.timeutils import get_zone, local_date
+from events.models import Event
 from scheduling.models import DaypartingSchedule
 from spending.models import BrandDailySpend, Spend
 from spending.selectors import spend_annotations
@@ -181,6 +183,30 @@ def brand_spend_history(brand: Brand, moment: dt.datetime, days: int = 30) -> li
     return [
         ChartDay(day, amounts.get(day, ZERO)) for day in (first + dt.timedelta(days=n) for n in range(days))
     ]
+
+
+# --- What happened today -------------------------------------------------------------------
+
+
+def local_day_start(tz_name: str, moment: dt.datetime) -> dt.datetime:
+    """The first instant of ``moment``'s local day in ``tz_name`` (aware)."""
+    zone = get_zone(tz_name)
+    day = local_date(tz_name, moment)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def todays_events(moment: dt.datetime, limit: int = 25, brands: QuerySet[Brand] | None = None) -> list[Event]:
+    """The latest events that happened today in their brand's time zone (events of no brand:
+    today in UTC), newest first, with their brand and campaign loaded. Two queries: the time
+    zones in use, then the events (one condition per zone). ``brands`` (the viewer's scope)
+    keeps the events of those brands only, so none of no brand."""
+    today = Q(brand__isnull=True, occurred_at__gte=local_day_start("UTC", moment))
+    for zone in Brand.objects.order_by().values_list("timezone", flat=True).distinct():
+        today |= Q(brand__timezone=zone, occurred_at__gte=local_day_start(zone, moment))
+    events = Event.objects.filter(today, endpoint__isnull=True, occurred_at__lte=moment)
+    if brands is not None:
+        events = events.filter(brand__in=brands)
+    return list(events.select_related("brand", "campaign", "campaign__brand").order_by("-seq")[:limit])
 
 
 # --- Labels and totals of the admin lists ------------------------------------------------

@@ -6,9 +6,12 @@ unknown id does."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from access.roles import Action
 from brands.models import Brand
@@ -16,8 +19,10 @@ from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.money import ZERO
 from core.timeutils import local_date, now
+from events.models import Event
+from ops import audit
 from ops.charts import spend_chart
-from ops.display import money, usage_bar
+from ops.display import campaign_label, local_time, money, usage_bar
 from ops.scope import in_scope
 from ops.selectors import (
     brand_spend_history,
@@ -25,9 +30,34 @@ from ops.selectors import (
     closest_to_caps,
     currency_totals,
     dashboard_brands,
+    schedule_names,
+    todays_events,
 )
 
 CHART_DAYS = 30
+TODAY_EVENTS = 25
+CAMPAIGNS = "admin:campaigns_campaign_changelist"
+
+
+def _event_row(event: Event, schedules: dict[int, str]) -> dict[str, Any]:
+    """One line of "What happened today": in the brand's time zone, linked to its campaign
+    (or brand)."""
+    if event.campaign is not None:
+        subject = campaign_label(event.campaign.brand.name, event.campaign.name)
+        link = reverse("admin:campaigns_campaign_change", args=[event.campaign.pk])
+    elif event.brand is not None:
+        subject, link = event.brand.name, reverse("admin:brands_brand_change", args=[event.brand.pk])
+    else:
+        subject, link = "", ""
+    return {
+        "when": local_time(event.occurred_at, event.brand.timezone if event.brand is not None else "UTC"),
+        "what": audit.what(event),
+        "subject": subject,
+        "link": link,
+        "why": audit.why(event),
+        "who": audit.who(event),
+        "change": audit.change(event, schedules),
+    }
 
 
 def dashboard(request: HttpRequest) -> TemplateResponse:
@@ -35,12 +65,23 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
     brands = dashboard_brands(moment, in_scope(request, Brand, Action.READ))
     closest = closest_to_caps(brands)
     counts = campaign_state_counts(in_scope(request, Campaign, Action.READ))
-    stopped = [(reason.label, counts.get(reason.value, 0)) for reason in PauseReason]
+    campaigns = reverse(CAMPAIGNS)
+    # Each count links to the campaign list filtered to exactly those campaigns.
+    stopped = [
+        (reason.label, counts.get(reason.value, 0), f"{campaigns}?pause_reason__exact={reason.value}")
+        for reason in PauseReason
+    ]
     by_status = [
-        (f"Status {status.label.lower()} (set by a person)", counts.get(f"status:{status.value}", 0))
+        (
+            f"Status {status.label.lower()} (set by a person)",
+            counts.get(f"status:{status.value}", 0),
+            f"{campaigns}?status__exact={status.value}",
+        )
         for status in Status
         if status != Status.ACTIVE
     ]
+    events = todays_events(moment, TODAY_EVENTS, in_scope(request, Brand, Action.READ))
+    schedules = schedule_names(audit.schedule_ids(events))
     chosen = _chosen_brand(request, brands, [usage.brand for usage in closest])
     chart = None
     if chosen is not None:
@@ -68,8 +109,12 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             for row in currency_totals(brands)
         ],
         "serving": counts.get("serving", 0),
+        "serving_link": f"{campaigns}?is_active__exact=1",
         "stopped": stopped,
-        "stopped_total": sum(count for _, count in stopped),
+        "stopped_total": sum(count for _, count, _ in stopped),
+        "stopped_link": f"{campaigns}?status__exact={Status.ACTIVE.value}&is_active__exact=0",
+        "today_events": [_event_row(event, schedules) for event in events],
+        "all_events": reverse("admin:events_event_changelist"),
         "by_status": by_status,
         "closest": [
             {

@@ -206,6 +206,7 @@ class ScheduleAdmin(JoinsTeamOnAdd, ScopedAdmin, ServiceModelAdmin[DaypartingSch
                 timezone=data["timezone"],
                 is_active=data["is_active"],
                 windows=windows,
+                actor=Actor.for_user(request.user),
             )
         return schedule_update(
             schedule_id=form.instance.pk,

@@ -1,4 +1,6 @@
-"""Schedule changes; each re-evaluates the campaigns that use the schedule."""
+"""Schedule changes; each appends its event (``schedule.created``/``schedule.updated`` with
+``changes: {field: [from, to]}``, the windows as text) and re-evaluates the campaigns that
+use the schedule."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from core.actors import Actor
 from core.exceptions import ConflictError, NestedValidationError
 from core.sentinels import UNSET
 from core.timeutils import parse_hhmm
+from events.services import event_append
+from events.types import EventType, field_changes
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from scheduling.windows import days_to_mask
 
@@ -68,6 +72,20 @@ def _build_windows(windows: Sequence[Mapping[str, Any]]) -> list[ScheduleWindow]
     return built
 
 
+def windows_text(windows: Sequence[ScheduleWindow]) -> str:
+    """The windows as one line, as events carry them: ``"Mon-Fri 09:00-17:00; Fri 22:00-02:00"``."""
+    return "; ".join(str(window) for window in windows)
+
+
+def _audited(schedule: DaypartingSchedule, windows: Sequence[ScheduleWindow]) -> dict[str, Any]:
+    return {
+        "name": schedule.name,
+        "timezone": schedule.timezone or None,
+        "is_active": schedule.is_active,
+        "windows": windows_text(windows),
+    }
+
+
 def _reevaluate_users(schedule_id: int, actor: Actor | None, moment: dt.datetime | None) -> None:
     reevaluate(
         Campaign.objects.filter(dayparting_schedule_id=schedule_id, status=Status.ACTIVE),
@@ -82,6 +100,7 @@ def schedule_create(
     windows: Sequence[Mapping[str, Any]],
     timezone: str = "",
     is_active: bool = True,
+    actor: Actor | None = None,
 ) -> DaypartingSchedule:
     rows = _build_windows(windows)
     with transaction.atomic():
@@ -91,6 +110,11 @@ def schedule_create(
         for row in rows:
             row.schedule = schedule
         ScheduleWindow.objects.bulk_create(rows)
+        event_append(
+            type=EventType.SCHEDULE_CREATED,
+            actor=actor,
+            data={"schedule": schedule.pk, "changes": field_changes({}, _audited(schedule, rows))},
+        )
     return schedule
 
 
@@ -108,6 +132,8 @@ def schedule_update(
     rows = _build_windows(windows) if windows is not UNSET else None
     with transaction.atomic():
         schedule = DaypartingSchedule.objects.select_for_update().get(pk=schedule_id)
+        current = list(schedule.windows.order_by("pk"))
+        before = _audited(schedule, current)
         if name is not UNSET:
             schedule.name = name
         if timezone is not UNSET:
@@ -121,6 +147,13 @@ def schedule_update(
             for row in rows:
                 row.schedule = schedule
             ScheduleWindow.objects.bulk_create(rows)
+        changes = field_changes(before, _audited(schedule, current if rows is None else rows))
+        if changes:
+            event_append(
+                type=EventType.SCHEDULE_UPDATED,
+                actor=actor,
+                data={"schedule": schedule.pk, "changes": changes},
+            )
         _reevaluate_users(schedule.pk, actor, moment)
     return schedule
 

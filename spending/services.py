@@ -33,7 +33,9 @@ from spending.validation import MAX_BULK_RECORDS as MAX_BULK_RECORDS  # the serv
 from spending.validation import SpendInput as SpendInput
 from spending.validation import ValidSpend, campaign_ids_of, validate_spends
 
-SPEND_ACTOR = "spend_record"
+# The actor of the serving changes a spend makes (API.md: ``{"kind": "system", "name":
+# "spend"}``); who recorded the spend is in their data (``recorded_by``).
+SPEND_ACTOR = "spend"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ def _evaluate_after_spend(
     totals: _Written,
     *,
     actor: Actor,
+    recorded_by: Actor,
     moment: dt.datetime,
 ) -> None:
     """Evaluate the spent campaigns, plus every campaign of a brand whose own exhausted
@@ -141,6 +144,7 @@ def _evaluate_after_spend(
         brand_totals=after,
         campaign_totals=campaign_totals,
         schedules=schedules,
+        context={"recorded_by": {"kind": recorded_by.kind, "name": recorded_by.label}},
     )
 
 
@@ -231,7 +235,8 @@ def _record(
             campaigns,
             schedules,
             _write(new_rows, brands, campaigns, moment),
-            actor=Actor.system(f"{SPEND_ACTOR} by {actor.label}"),
+            actor=Actor.system(SPEND_ACTOR),
+            recorded_by=actor,
             moment=moment,
         )
     return [

@@ -21,8 +21,3 @@ class TasksConfig(AppConfig):
         # A deploy runs `manage.py migrate` and nothing else: that is when the periodic
         # schedules are upserted (missing ones created, edited ones kept).
         post_migrate.connect(_sync_periodic_tasks, sender=self, dispatch_uid="tasks.sync_periodic_tasks")
-        # The webhook channel of serving changes (ALERT_WEBHOOK_URL): a retried task.
-        from core import notifications
-        from tasks.tasks import alert_webhook_enqueue
-
-        notifications.register(notifications.SERVING_CHANGES, "webhook", alert_webhook_enqueue)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import group, shared_task
 from django.conf import settings
@@ -17,20 +16,13 @@ from django.db import InterfaceError, OperationalError
 
 from core.timeutils import now
 from tasks import chunks, services
-from tasks.alerts import WebhookError, alert_payloads, alert_webhook_post
 from tasks.models import SweepRun
 from tasks.summary import JobSummary
-
-if TYPE_CHECKING:
-    from campaigns.alerts import ServingChange
 
 logger = logging.getLogger("budget.jobs")
 
 # Transient database errors (lost connection, deadlock, serialization failure): retried.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-# Every exponential backoff stops growing here; the broker's visibility timeout is derived from
-# it (settings: a worker holds a message until its countdown is due, then while it runs).
-RETRY_BACKOFF_MAX: int = settings.TASK_RETRY_BACKOFF_MAX
 
 
 def parse_moment(at: str | None) -> dt.datetime:
@@ -147,33 +139,3 @@ def heartbeat() -> str:
     beat = services.heartbeat_record()
     logger.debug("job heartbeat finished: %s", beat.beat_at.isoformat())  # every 30 s: DEBUG
     return beat.beat_at.isoformat()
-
-
-@shared_task(
-    name="tasks.send_alert_webhook",
-    autoretry_for=(WebhookError, OSError),
-    retry_backoff=5,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
-def send_alert_webhook(payload: dict[str, Any]) -> int:
-    """POST one batch of serving changes to ``ALERT_WEBHOOK_URL`` (retried with backoff)."""
-    return alert_webhook_post(payload)
-
-
-def alert_webhook_enqueue(changes: Sequence[ServingChange]) -> int:
-    """Enqueue one webhook task per payload when ``ALERT_WEBHOOK_URL`` is set; returns how many."""
-    if not settings.ALERT_WEBHOOK_URL or not changes:
-        return 0
-    sent = 0
-    for payload in alert_payloads(changes):
-        try:
-            send_alert_webhook.apply_async(
-                args=(payload,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2}
-            )
-            sent += 1
-        except Exception:  # a broker outage must never undo or delay the pause itself
-            logger.exception("could not enqueue the alert webhook for %s changes", len(payload["changes"]))
-    return sent

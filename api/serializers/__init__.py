@@ -12,11 +12,11 @@ from .brands import BrandCreateSerializer, BrandSerializer, BrandWriteSerializer
 from .campaigns import (
     BrandBudgetSerializer,
     CampaignCreateSerializer,
-    CampaignEventSerializer,
     CampaignSerializer,
     CampaignUpdateSerializer,
 )
 from .common import BudgetSerializer, InputSerializer, RecordsSerializer
+from .events import CampaignEventSerializer, EventSerializer
 from .schedules import ScheduleCreateSerializer, ScheduleSerializer, ScheduleWriteSerializer, WindowSerializer
 from .service import ApiRootSerializer, HealthSerializer, PingSerializer
 from .spends import (
@@ -40,6 +40,7 @@ __all__ = [
     "CampaignEventSerializer",
     "CampaignSerializer",
     "CampaignUpdateSerializer",
+    "EventSerializer",
     "HealthSerializer",
     "InputSerializer",
     "PingSerializer",

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from api.fields import BlankAsNullChoiceField, IdField, MoneyField, TextField
 from api.states import CampaignStatus, campaign_statuses
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 
 from .brands import BrandSerializer
@@ -87,21 +87,6 @@ class CampaignUpdateSerializer(InputSerializer):
         if self.instance is not None and value != self.instance.brand_id:
             raise serializers.ValidationError("A campaign cannot move to another brand.")
         return value
-
-
-class EventActorSerializer(serializers.Serializer[CampaignEvent]):
-    kind = serializers.ChoiceField(source="actor_kind", choices=CampaignEvent.ActorKind.choices)
-    label = serializers.CharField(source="actor_label")  # type: ignore[assignment]
-    user = serializers.IntegerField(source="actor_user_id", allow_null=True)
-
-
-class CampaignEventSerializer(serializers.ModelSerializer[CampaignEvent]):
-    actor = EventActorSerializer(source="*", read_only=True)
-
-    class Meta:
-        model = CampaignEvent
-        fields = ["id", "campaign", "kind", "from_value", "to_value", "reason", "actor", "created_at"]
-        read_only_fields = fields
 
 
 class BrandBudgetSerializer(serializers.Serializer[dict[str, Any]]):

@@ -18,9 +18,9 @@ from access.roles import Role
 from access.services import api_key_revoke, team_update
 from access.tests.helpers import key_client, make_key, make_ops_staff, make_person, make_team, rows_containing
 from api.groups import OPS
-from campaigns.models import CampaignEvent
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from spending.models import Spend
 
 from .conftest import token_client
@@ -156,11 +156,13 @@ def test_a_keys_writes_record_the_key_as_actor(world: dict[str, Any]) -> None:
     response = key_client(created.key).post(f"/api/v1/campaigns/{campaign.pk}/pause/")
 
     assert response.status_code == 200
-    event = CampaignEvent.objects.filter(campaign=campaign, kind=CampaignEvent.Kind.STATUS_CHANGED).get()
-    assert (event.actor_kind, event.actor_label, event.actor_user_id) == (
+    event = event_log(campaign_id=campaign.pk, types=["campaign.updated"]).get()
+    assert event.data["changes"] == {"status": ["active", "paused"]}
+    assert (event.actor_kind, event.actor_name, event.actor_user_id, event.actor_api_key_id) == (
         "api_key",
         "ops robot",
         created.api_key.user_id,
+        created.api_key.pk,
     )
 
 

@@ -24,8 +24,9 @@ from rest_framework.test import APIClient
 
 from api.models import IdempotencyKey
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.models import Event
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from spending.models import (
     BrandDailySpend,
@@ -501,7 +502,7 @@ def _database() -> list[list[dict[str, Any]]]:
     models: tuple[type[Model], ...] = (
         Brand,
         Campaign,
-        CampaignEvent,
+        Event,
         DaypartingSchedule,
         ScheduleWindow,
         Spend,

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import Status
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from spending.services import spend_record
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,9 @@ def test_a_new_campaign_is_draft_and_not_serving(ops: APIClient) -> None:
     assert (body["status"], body["is_active"], body["pause_reason"]) == ("draft", False, None)
     assert body["blocking_reasons"] == []
     assert body["budget"]["daily_remaining"] is None
-    assert CampaignEvent.objects.filter(campaign_id=body["id"], kind="created").exists()
+    created = event_log(campaign_id=body["id"], types=["campaign.created"]).get()
+    assert created.data["changes"]["status"] == [None, "draft"]
+    assert (created.actor_kind, created.brand_id) == ("token", brand.pk)
 
 
 @time_machine.travel(SATURDAY_NOON, tick=False)
@@ -101,8 +104,9 @@ def test_put_replaces_and_audits(ops: APIClient) -> None:
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["name"], body["daily_budget"], body["monthly_budget"]) == ("New", "20.00", None)
-    change = CampaignEvent.objects.get(campaign=campaign, kind="budget_changed")
+    change = event_log(campaign_id=campaign.pk, types=["campaign.updated"]).get()
     assert change.actor_kind == "token"
+    assert change.data["changes"]["daily_budget"] == ["10.00", "20.00"]
 
 
 @time_machine.travel(SATURDAY_NOON, tick=False)
@@ -164,8 +168,8 @@ def test_pause_is_a_persons_pause(ops: APIClient) -> None:
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["is_active"]) == ("paused", False)
     assert response.json()["pause_reason"] is None
-    event = CampaignEvent.objects.get(campaign=campaign, kind="status_changed")
-    assert (event.from_value, event.to_value, event.actor_kind) == ("active", "paused", "token")
+    event = event_log(campaign_id=campaign.pk, types=["campaign.updated"]).get()
+    assert (event.data["changes"]["status"], event.actor_kind) == (["active", "paused"], "token")
 
 
 def test_events_are_newest_first_and_paginated(ops: APIClient) -> None:
@@ -183,6 +187,18 @@ def test_events_are_newest_first_and_paginated(ops: APIClient) -> None:
     assert body["results"][1]["to_value"] == "paused"
     assert body["results"][1]["actor"]["kind"] == "token"
     assert body["next"] is not None
+    # the items are the log's events (API.md, "Events"), newest first
+    stop, change = body["results"]
+    assert (stop["type"], change["type"]) == ("campaign.paused", "campaign.updated")
+    assert change["data"] == {"changes": {"status": ["active", "paused"]}}
+    assert stop["campaign"] == change["campaign"] == campaign.pk
+    assert stop["id"] > change["id"]
+    feed = ops.get("/api/v1/events/", {"campaign": campaign.pk}).json()["results"]
+    assert [event["id"] for event in reversed(feed)][:2] == [stop["id"], change["id"]]
+    assert {k: v for k, v in stop.items() if k in feed[-1] and k != "actor"} == {
+        k: v for k, v in feed[-1].items() if k != "actor"
+    }
+    assert stop["actor"] == {**feed[-1]["actor"], "label": feed[-1]["actor"]["name"]}
 
 
 def test_delete(ops: APIClient) -> None:

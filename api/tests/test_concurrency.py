@@ -16,8 +16,8 @@ from pytest_django.live_server_helper import LiveServer
 from rest_framework.authtoken.models import Token
 
 from api.groups import INTEGRATION
-from campaigns.models import CampaignEvent
 from core.tests.factories import make_campaign
+from events.selectors import event_log
 from spending.models import BrandDailySpend, CampaignDailySpend, Spend
 
 from .conftest import make_user
@@ -58,7 +58,7 @@ def test_twenty_concurrent_spends_leave_exact_totals_and_one_pause(live_server: 
     assert Spend.objects.aggregate(total=Sum("amount"))["total"] == Decimal("200.00")
     assert CampaignDailySpend.objects.get(campaign=campaign).amount == Decimal("200.00")
     assert BrandDailySpend.objects.get(brand=campaign.brand).amount == Decimal("200.00")
-    assert CampaignEvent.objects.filter(campaign=campaign, kind="serving_stopped").count() == 1
+    assert event_log(campaign_id=campaign.pk, types=["campaign.paused"]).count() == 1
     # The spends are serialized by the brand lock: the 10th reaches 100.00 and every later one
     # sees the campaign paused.
     states = [r.json()["campaign_state"] for r in responses]

@@ -7,11 +7,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
+from core.actors import Actor
+from events.services import NewEvent, event_append_many, events_position
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from spending.services import SpendInput, spend_record_many
 
@@ -53,10 +56,20 @@ def seed(rows: int) -> tuple[Brand, Campaign]:
     )
     spend_record_many(items=[SpendInput(c.pk, "10.00") for c in campaigns])
     first = campaigns[0]
-    CampaignEvent.objects.bulk_create(
-        CampaignEvent(campaign=first, kind="status_changed", actor_kind="system", actor_label="test")
-        for _ in range(rows)
-    )
+    with transaction.atomic():
+        event_append_many(
+            events=[
+                NewEvent(
+                    "campaign.updated",
+                    {"changes": {"status": ["active", "paused"]}},
+                    first.brand_id,
+                    first.pk,
+                )
+            ]
+            * rows,
+            actor=Actor.system("test"),
+        )
+    events_position()  # committed history: the dispatcher has given the events their ids
     return brands[0], first
 
 

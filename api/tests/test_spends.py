@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from campaigns.models import CampaignEvent
 from campaigns.rules import Status
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from spending.models import CampaignDailySpend, Spend
 from spending.services import MAX_BULK_RECORDS, spend_record
 
@@ -53,7 +53,12 @@ def test_spend_crossing_the_budget_returns_the_pause(integration: APIClient) -> 
     assert first.json()["campaign_state"] == {"is_active": True, "pause_reason": None}
     assert crossing.status_code == 201
     assert crossing.json()["campaign_state"] == {"is_active": False, "pause_reason": "campaign_daily_budget"}
-    assert CampaignEvent.objects.filter(campaign=campaign, kind="serving_stopped").count() == 1
+    [pause] = event_log(campaign_id=campaign.pk, types=["campaign.paused"])
+    assert (pause.actor_kind, pause.actor_name, pause.data["reason"]) == (
+        "system",
+        "spend",
+        "campaign_daily_budget",
+    )
 
 
 @time_machine.travel(NOON, tick=False)

@@ -78,7 +78,9 @@ class BrandViewSet(ManagedViewSet):
         team = team_for_new_object(
             self.principal, fields.pop("team", None), what="brands", subset_keys_refused=True
         )
-        brand = brand_create_in_team(team_id=team.pk if team else None, **fields)
+        brand = brand_create_in_team(
+            team_id=team.pk if team else None, actor=request_actor(request), **fields
+        )
         return self.render(brand, status.HTTP_201_CREATED)
 
     def update_and_render(self, request: Request, instance: Any, *, partial: bool) -> Response:

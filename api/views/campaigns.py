@@ -30,7 +30,7 @@ from api.serializers import (
 )
 from api.states import campaign_statuses
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_events, campaigns_for_evaluation
+from campaigns.selectors import campaigns_for_evaluation
 from campaigns.services import (
     campaign_activate,
     campaign_create,
@@ -38,6 +38,8 @@ from campaigns.services import (
     campaign_pause,
     campaign_update,
 )
+from events.selectors import campaign_events
+from events.services import events_position
 
 
 @extend_schema_view(
@@ -78,7 +80,7 @@ class CampaignViewSet(ManagedViewSet):
     action_permissions = {
         "activate": ["campaigns.change_campaign"],
         "pause": ["campaigns.change_campaign"],
-        "events": ["campaigns.view_campaign", "campaigns.view_campaignevent"],
+        "events": ["campaigns.view_campaign", "events.view_event"],
     }
 
     def page_context(self, rows: Sequence[Any]) -> dict[str, Any]:
@@ -152,12 +154,18 @@ class CampaignViewSet(ManagedViewSet):
 
     @extend_schema(
         summary="The campaign's audit trail, newest first",
+        description=(
+            "The campaign's events in the event log (the same events as `GET events/?campaign=`), "
+            "newest first, paginated; each also carries the older audit fields (`kind`, "
+            "`from_value`, `to_value`, `reason`, `created_at`)."
+        ),
         responses={200: CampaignEventSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], serializer_class=CampaignEventSerializer, filterset_class=None)
     def events(self, request: Request, pk: str | None = None) -> Response:
         campaign: Campaign = self.get_object()
-        queryset = campaign_events(campaign=campaign).order_by("-created_at", "-pk")
+        events_position()  # the events committed by now get their ids before the read
+        queryset = campaign_events(campaign_id=campaign.pk)
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
-        return self.get_paginated_response(CampaignEventSerializer(rows, many=True).data)
+        return self.get_paginated_response([CampaignEventSerializer(row).data for row in rows])

@@ -81,6 +81,7 @@ class ScheduleViewSet(ManagedViewSet):
             timezone=fields["timezone"] or "",
             is_active=fields["is_active"],
             windows=fields["windows"],
+            actor=request_actor(request),
         )
         return self.render(self.get_queryset().get(pk=schedule.pk), status.HTTP_201_CREATED)
 

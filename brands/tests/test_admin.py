@@ -9,9 +9,10 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from ops.tests.helpers import (
     NOON,
     assert_list_in_fixed_queries,
@@ -157,8 +158,10 @@ def test_lowering_the_budget_in_the_form_pauses_and_audits(admin_client: Client)
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.BRAND_DAILY_BUDGET)
     assert assert_serving_changes_audited(before, since) == 1
-    stop = CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED)
-    assert stop.actor_label == "admin"
+    stop = event_log(campaign_id=campaign.pk, types=["campaign.paused"]).get()
+    assert stop.actor_name == "admin"
+    change = event_log(brand_id=brand.pk, types=["brand.updated"]).get()
+    assert (change.actor_name, change.data["changes"]["daily_budget"][1]) == ("admin", "50.00")
 
 
 @time_machine.travel(NOON, tick=False)

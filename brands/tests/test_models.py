@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from campaigns.models import CampaignEvent
 from campaigns.rules import PauseReason, Status
 from campaigns.selectors import (
     can_be_activated,
@@ -19,6 +18,7 @@ from campaigns.selectors import (
 )
 from campaigns.services import campaign_activate, campaign_pause, campaign_update
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from spending.selectors import (
     can_activate_campaigns,
     get_brand_daily_total,
@@ -99,10 +99,16 @@ def test_activate_and_pause_go_through_the_services() -> None:
     assert campaign_pause(campaign_id=campaign.pk).is_active is False
     campaign.refresh_from_db()
     assert (campaign.status, campaign.is_active) == (Status.PAUSED, False)
-    kinds = list(
-        CampaignEvent.objects.filter(campaign=campaign).order_by("pk").values_list("kind", flat=True)
-    )
-    assert kinds == ["status_changed", "serving_started", "status_changed", "serving_stopped"]
+    events = [(event.type, event.data) for event in event_log(campaign_id=campaign.pk)]
+    assert [kind for kind, _ in events] == [
+        "campaign.updated",
+        "campaign.resumed",
+        "campaign.updated",
+        "campaign.paused",
+    ]
+    assert events[0][1]["changes"] == {"status": ["draft", "active"]}
+    assert events[2][1]["changes"] == {"status": ["active", "paused"]}
+    assert events[3][1]["status"] == "paused"  # a person's status stopped it, no system reason
 
 
 @time_machine.travel(MOMENT, tick=False)

@@ -4,14 +4,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
+from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
+from events.services import event_append
 from ops.tests.helpers import (
     NOON,
     assert_list_in_fixed_queries,
@@ -24,7 +28,7 @@ from spending.services import SpendInput, spend_record, spend_record_many
 
 pytestmark = [pytest.mark.django_db]
 LIST = reverse("admin:campaigns_campaign_changelist")
-EVENTS = reverse("admin:campaigns_campaignevent_changelist")
+EVENTS = reverse("admin:events_event_changelist")
 LIST_QUERIES = 8
 EVENT_LIST_QUERIES = 8
 
@@ -119,10 +123,7 @@ def test_add_form_creates_through_the_service_and_evaluates(admin_client: Client
         False,
         PauseReason.BRAND_DAILY_BUDGET,
     )
-    assert (
-        CampaignEvent.objects.filter(campaign=campaign, kind=CampaignEvent.Kind.CREATED).get().actor_label
-        == "admin"
-    )
+    assert event_log(campaign_id=campaign.pk, types=["campaign.created"]).get().actor_name == "admin"
     assert "Acme / New is active but not serving: Brand daily budget exhausted." in response.content.decode()
 
 
@@ -154,9 +155,9 @@ def test_change_form_goes_through_the_service_audits_and_re_evaluates(admin_clie
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.CAMPAIGN_DAILY_BUDGET)
-    budget = CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.BUDGET_CHANGED)
-    assert (budget.reason, budget.actor_label) == ("client cut the budget", "admin")
-    assert budget.to_value == {"daily_budget": "50.00"}
+    budget = event_log(campaign_id=campaign.pk, types=["campaign.updated"]).get()
+    assert (budget.data["reason"], budget.actor_name) == ("client cut the budget", "admin")
+    assert budget.data["changes"] == {"daily_budget": ["100.00", "50.00"]}
     assert assert_serving_changes_audited(before, since) == 1
 
 
@@ -183,7 +184,7 @@ def test_change_form_shows_the_audit_trail_in_words(admin_client: Client) -> Non
 
     assert "Stopped serving" in html
     assert "Campaign daily budget exhausted" in html
-    assert "spend_record by" in html
+    assert "spend, recorded by api (system)" in html
     assert f"{EVENTS}?campaign__id__exact={campaign.pk}" in html
     events = admin_client.get(f"{EVENTS}?campaign__id__exact={campaign.pk}").content.decode()
     assert "Stopped serving" in events
@@ -205,7 +206,7 @@ def test_service_errors_come_back_on_the_form_and_nothing_is_written(admin_clien
     assert "Campaign with this Brand and Name already exists." in str(taken.context["adminform"].form.errors)
     campaign.refresh_from_db()
     assert campaign.name == "Launch"
-    assert not CampaignEvent.objects.filter(campaign=campaign).exists()
+    assert not event_log(campaign_id=campaign.pk).exists()
 
 
 @time_machine.travel(NOON, tick=False)
@@ -226,9 +227,8 @@ def test_activate_action_says_how_many_changed_and_why_any_cannot_serve(admin_cl
     assert "Activated 2 campaign(s) (1 already active). 2 of 3 serving now." in text
     assert "Could not serve: Blocked / Stuck (Brand is inactive)." in text
     assert assert_serving_changes_audited(before, since) == 1
-    assert CampaignEvent.objects.filter(
-        campaign=ok, kind=CampaignEvent.Kind.STATUS_CHANGED, actor_label="admin"
-    ).exists()
+    [activated] = event_log(campaign_id=ok.pk, types=["campaign.updated"])
+    assert (activated.actor_name, activated.data["changes"]) == ("admin", {"status": ["paused", "active"]})
 
 
 @time_machine.travel(NOON, tick=False)
@@ -276,12 +276,22 @@ def test_campaigns_and_events_cannot_be_deleted_or_edited(admin_client: Client) 
         ).status_code
         == 403
     )
-    event = CampaignEvent.objects.create(
-        campaign=campaign, kind="created", actor_kind="system", actor_label="t"
-    )
-    url = reverse("admin:campaigns_campaignevent_change", args=[event.pk])
+    with transaction.atomic():
+        event_append(
+            type="campaign.created",
+            actor=Actor.system("t"),
+            data={"changes": {"name": [None, campaign.name]}},
+            brand_id=campaign.brand_id,
+            campaign_id=campaign.pk,
+        )
+    event = event_log(campaign_id=campaign.pk).get()
+    url = reverse("admin:events_event_change", args=[event.pk])
     assert admin_client.get(url).status_code == 200  # viewable
-    admin_client.post(url, {"reason": "rewritten"})
+    admin_client.post(url, {"actor_name": "rewritten", "data": "{}"})
     event.refresh_from_db()
-    assert event.reason == ""
-    assert admin_client.get(reverse("admin:campaigns_campaignevent_add")).status_code == 403
+    assert (event.actor_name, event.data) == ("t", {"changes": {"name": [None, campaign.name]}})
+    assert admin_client.get(reverse("admin:events_event_add")).status_code == 403
+    assert (
+        admin_client.post(reverse("admin:events_event_delete", args=[event.pk]), {"post": "yes"}).status_code
+        == 403
+    )

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from brands.models import Brand
 from brands.services import brand_update
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from campaigns.services import (
     campaign_activate,
@@ -23,6 +23,7 @@ from campaigns.services import (
 )
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from scheduling.services import schedule_update
 from spending.selectors import get_daily_spend, get_monthly_spend
 from spending.services import spend_record
@@ -160,15 +161,18 @@ def test_raising_a_budget_resumes_and_lowering_it_pauses_with_audit_events() -> 
     assert state(campaign) == (True, "")
     campaign_update(campaign_id=campaign.pk, daily_budget="10.00", actor=OPS)
     assert state(campaign) == (False, PauseReason.CAMPAIGN_DAILY_BUDGET)
-    kinds = list(
-        CampaignEvent.objects.filter(campaign=campaign).order_by("pk").values_list("kind", "actor_label")
-    )
-    assert kinds == [
-        ("serving_stopped", "spend_record by api"),
-        ("budget_changed", "ops"),
-        ("serving_started", "ops"),
-        ("budget_changed", "ops"),
-        ("serving_stopped", "ops"),
+    events = list(event_log(campaign_id=campaign.pk))
+    assert [(event.type, event.actor_name) for event in events] == [
+        ("campaign.paused", "spend"),
+        ("campaign.updated", "ops"),
+        ("campaign.resumed", "ops"),
+        ("campaign.updated", "ops"),
+        ("campaign.paused", "ops"),
+    ]
+    assert events[0].data["recorded_by"] == {"kind": "system", "name": "api"}
+    assert [event.data["changes"] for event in events if event.type == "campaign.updated"] == [
+        {"daily_budget": ["10.00", "20.00"]},
+        {"daily_budget": ["20.00", "10.00"]},
     ]
 
 
@@ -344,4 +348,4 @@ def test_dry_run_reports_but_writes_nothing() -> None:
     result = reconcile(dry_run=True)
     assert result.paused == {"campaign_daily_budget": 1}
     assert state(campaign) == (True, "")
-    assert not CampaignEvent.objects.exists()
+    assert not event_log().exists()

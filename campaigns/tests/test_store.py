@@ -1,4 +1,4 @@
-"""The campaigns store: set-based writes of serving state and audit events."""
+"""The campaigns store: set-based writes of serving state with their events."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.alerts import ServingChange
 from campaigns.engine import reconcile
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import Status
-from campaigns.store import AuditRow, ServingRow, insert_events, load_campaigns, write_serving_state
+from campaigns.store import ServingRow, load_campaigns, write_serving_state
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
+from events.services import NewEvent, events_prepare
 from spending.services import spend_record_many
 from spending.validation import SpendInput
 
@@ -38,12 +40,16 @@ def _over_their_cap(count: int) -> list[Campaign]:
 
 
 def _writes(count: int) -> list[str]:
+    """The round trips that may write, each as its statements' first words."""
     _over_their_cap(count)
     with CaptureQueriesContext(connection) as captured:
         result = reconcile(moment=NOON, actor=Actor.system("test"))
     assert result.paused == {"campaign_daily_budget": count}
-    statements = [q["sql"].lstrip().split()[0].upper() for q in captured.captured_queries]
-    return [s for s in statements if s in {"UPDATE", "INSERT", "EXECUTE"}]
+    trips = [
+        " ".join(part.lstrip().split()[0].upper() for part in q["sql"].split(";"))
+        for q in captured.captured_queries
+    ]
+    return [trip for trip in trips if trip.split()[0] in {"UPDATE", "INSERT", "EXECUTE"}]
 
 
 @pytest.mark.postgres
@@ -53,6 +59,10 @@ def test_pausing_many_campaigns_is_one_update_and_one_insert_whatever_their_numb
     Campaign.objects.update(status=Status.PAUSED, is_active=False, pause_reason="")  # out of the way
     many = _writes(300)
     assert few == many
+    # The brands' lock with the campaigns' read, then the serving state with its events: the
+    # write is one round trip of two statements.
+    assert few == ["EXECUTE EXECUTE", "EXECUTE EXECUTE"]
+    assert event_log(types=["campaign.paused"]).count() == 303
     stopped = list(Campaign.objects.filter(status=Status.ACTIVE))
     with CaptureQueriesContext(connection) as captured:
         write_serving_state([ServingRow(c.pk, True, "") for c in stopped], stamp=NOON)
@@ -64,40 +74,41 @@ def test_pausing_many_campaigns_is_one_update_and_one_insert_whatever_their_numb
 @time_machine.travel(NOON, tick=False)
 def test_serving_state_and_events_are_written_as_given() -> None:
     first, second = make_campaign(), make_campaign()
-    write_serving_state(
-        [
-            ServingRow(first.pk, False, "campaign_daily_budget"),
-            ServingRow(second.pk, False, "outside_schedule"),
-        ],
-        stamp=NOON,
-    )
-    before = CampaignEvent.objects.count()
-    event = AuditRow(
-        campaign_id=first.pk,
-        kind=CampaignEvent.Kind.SERVING_STOPPED,
-        from_value={"is_active": True, "pause_reason": None},
-        to_value={"is_active": False, "pause_reason": "campaign_daily_budget", "reasons": ["x"]},
-        reason="campaign_daily_budget",
-        actor_kind=Actor.SYSTEM,
-        actor_label="test",
-        actor_user_id=None,
-    )
-    insert_events([event], stamp=NOON)
+    before = event_log().count()
+    data = {"reason": "campaign_daily_budget", "reasons": ["campaign_daily_budget"], "previous_reason": None}
+    with transaction.atomic():
+        batch = events_prepare(
+            events=[NewEvent("campaign.paused", data, first.brand_id, first.pk)],
+            actor=Actor.system("test"),
+            occurred_at=NOON,
+        )
+        with CaptureQueriesContext(connection) as captured:
+            write_serving_state(
+                [
+                    ServingRow(first.pk, False, "campaign_daily_budget"),
+                    ServingRow(second.pk, False, "outside_schedule"),
+                ],
+                stamp=NOON,
+                events=batch,
+            )
 
     stored_reasons = dict(
         Campaign.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "pause_reason")
     )
     assert stored_reasons == {first.pk: "campaign_daily_budget", second.pk: "outside_schedule"}
     assert Campaign.objects.get(pk=first.pk).updated_at == NOON
-    stored = CampaignEvent.objects.order_by("-pk").first()
-    assert CampaignEvent.objects.count() == before + 1
+    stored = event_log().last()
+    assert event_log().count() == before + 1
     assert stored is not None
-    assert (stored.to_value, stored.from_value, stored.reason) == (
-        event.to_value,
-        event.from_value,
-        event.reason,
+    assert (stored.type, stored.campaign_id, stored.brand_id, stored.data) == (
+        "campaign.paused",
+        first.pk,
+        first.brand_id,
+        data,
     )
-    assert stored.created_at == NOON
+    assert (stored.actor_kind, stored.actor_name, stored.occurred_at) == ("system", "test", NOON)
+    if connection.vendor == "postgresql":
+        assert len(captured.captured_queries) == 1  # the update and the insert, sent together
 
 
 def test_loading_reads_each_campaign_with_its_brand_and_schedule() -> None:

@@ -4,6 +4,8 @@ and ALERT_WEBHOOK_URL as a configured endpoint."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from io import StringIO
 
 import pytest
@@ -30,6 +32,7 @@ from events.services import (
     webhook_endpoint_create,
     webhook_endpoint_update,
 )
+from events.tasks import Nudger
 from events.tests.helpers import paused, write
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +197,24 @@ def test_enabling_a_disabled_endpoint_starts_from_the_events_committing_now() ->
     enabled = webhook_endpoint_update(endpoint_id=endpoint.pk, enabled=True)
     assert enabled.queued_through == 2
     assert enabled.disabled_at is None
+
+
+def test_nudges_are_sent_after_the_request_from_one_thread_and_coalesce() -> None:
+    sent: list[str] = []
+    release = threading.Event()
+
+    def send() -> None:
+        sent.append(threading.current_thread().name)
+        release.wait(5)
+
+    nudger = Nudger(send)
+    nudger.request()  # the first send starts, and blocks
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(50):  # a burst while it is sending: one more send covers them all
+        nudger.request()
+    release.set()
+    assert nudger.wait_idle()
+    assert sent == ["webhook-nudger", "webhook-nudger"]
+    assert threading.current_thread().name not in sent

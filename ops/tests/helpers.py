@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.services import reconcile
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from spending.services import SpendInput, spend_record_many
 
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -56,15 +57,16 @@ def assert_serving_changes_audited(before: dict[int, tuple[bool, str, str]], sin
     after = serving_state()
     changed = [pk for pk, state in after.items() if before.get(pk, (False, "", ""))[0] != state[0]]
     for pk in changed:
-        kind = CampaignEvent.Kind.SERVING_STARTED if after[pk][0] else CampaignEvent.Kind.SERVING_STOPPED
-        assert CampaignEvent.objects.filter(campaign_id=pk, kind=kind, pk__gt=since_event).exists(), (
-            f"campaign {pk} changed is_active without the service's audit event"
+        kind = "campaign.resumed" if after[pk][0] else "campaign.paused"
+        assert event_log(campaign_id=pk, types=[kind]).filter(seq__gt=since_event).exists(), (
+            f"campaign {pk} changed is_active without the service's event"
         )
     return len(changed)
 
 
 def last_event_id() -> int:
-    return CampaignEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    """The insertion number of the log's last event (0: none)."""
+    return event_log().values_list("seq", flat=True).last() or 0
 
 
 def assert_list_in_fixed_queries(

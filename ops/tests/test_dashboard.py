@@ -11,6 +11,8 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from campaigns.rules import Status
+from campaigns.services import campaign_update, reconcile
+from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign
 from ops.charts import spend_chart
 from ops.display import usage_bar, usage_level, usage_percent
@@ -19,7 +21,9 @@ from ops.tests.helpers import NOON, populate
 from spending.services import spend_record
 
 DASHBOARD = reverse("ops-dashboard")
-DASHBOARD_QUERIES = 6
+# session, user, brands with spend (2), campaign counts; what happened today: the time zones
+# in use, the events (their schedules' names only when one is named).
+DASHBOARD_QUERIES = 8
 
 
 def test_usage_colors_follow_the_thresholds() -> None:
@@ -83,8 +87,8 @@ def test_dashboard_shows_today_per_brand_zone(admin_client: Client) -> None:
     assert "900.00 / 1,000.00" in euro_row
     campaigns = html.split('id="ops-campaigns"')[1].split("</table>")[0]
     assert re.search(r"Serving</a></th><td class=\"ops-big\">2<", campaigns)
-    assert re.search(r"Brand daily budget exhausted</td><td>1<", campaigns)
-    assert re.search(r"Status paused \(set by a person\)</td><td>1<", campaigns)
+    assert re.search(r"Brand daily budget exhausted</a></td><td>1<", campaigns)
+    assert re.search(r"Status paused \(set by a person\)</a></td><td>1<", campaigns)
     closest = html.split('id="ops-closest"')[1].split("</table>")[0]
     assert closest.index("Ahead") < closest.index("Euro") < closest.index("Behind")
     assert "Thu 19 Nov" in closest  # Ahead's local today
@@ -130,3 +134,77 @@ def test_dashboard_is_linked_from_the_index_and_needs_staff(admin_client: Client
     response = client.get(DASHBOARD)
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOON, tick=False)
+def test_each_count_links_to_the_campaign_list_filtered_to_those_campaigns(admin_client: Client) -> None:
+    brand = make_brand(name="Acme", daily_budget=Decimal("10.00"))
+    capped = make_campaign(brand=brand, name="Capped")
+    spend_record(campaign_id=capped.pk, amount="10.00")  # brand daily budget: both stop
+    sibling = make_campaign(brand=brand, name="Sibling")
+    reconcile()
+    paused = make_campaign(name="Held", status=Status.PAUSED)
+    serving = make_campaign(name="Running")
+
+    html = admin_client.get(DASHBOARD).content.decode()
+    campaigns = html.split('id="ops-campaigns"')[1].split("</table>")[0]
+    links = {
+        label: href.replace("&amp;", "&")
+        for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', campaigns)
+    }
+
+    def listed(label: str) -> set[str]:
+        page = admin_client.get(links[label])
+        assert page.status_code == 200
+        return {campaign.name for campaign in page.context["cl"].result_list}
+
+    assert listed("Brand daily budget exhausted") == {capped.name, sibling.name}
+    assert listed("Stopped by the system") == {capped.name, sibling.name}
+    assert listed("Status paused (set by a person)") == {paused.name}
+    assert listed("Serving") == {serving.name}
+    assert listed("Campaign daily budget exhausted") == set()
+
+
+@pytest.mark.django_db
+def test_what_happened_today_is_each_brands_today_newest_first_linked_to_the_campaigns(
+    admin_client: Client,
+) -> None:
+    # Kiritimati is UTC+14: its Nov 19 began at 10:00 UTC on Nov 18. Los Angeles is UTC-8:
+    # its Nov 18 began at 08:00 UTC.
+    ahead = make_brand(name="Ahead", timezone="Pacific/Kiritimati")
+    behind = make_brand(name="Behind", timezone="America/Los_Angeles")
+    early = make_campaign(brand=ahead, name="Early", daily_budget=Decimal("10.00"))
+    late = make_campaign(brand=behind, name="Late", daily_budget=Decimal("10.00"))
+    at = {
+        "ahead yesterday": dt.datetime(2026, 11, 18, 9, 30, tzinfo=dt.UTC),
+        "behind yesterday": dt.datetime(2026, 11, 18, 7, 30, tzinfo=dt.UTC),
+        "behind today": dt.datetime(2026, 11, 18, 8, 30, tzinfo=dt.UTC),
+        "ahead today": dt.datetime(2026, 11, 18, 10, 30, tzinfo=dt.UTC),
+    }
+    with time_machine.travel(at["behind yesterday"], tick=False):
+        campaign_update(campaign_id=late.pk, name="Late (yesterday)", actor=Actor.system("t"))
+    with time_machine.travel(at["ahead yesterday"], tick=False):
+        campaign_update(campaign_id=early.pk, name="Early (yesterday)", actor=Actor.system("t"))
+    with time_machine.travel(at["behind today"], tick=False):
+        campaign_update(campaign_id=late.pk, monthly_budget="500.00", actor=Actor.system("t"))
+    with time_machine.travel(at["ahead today"], tick=False):
+        spend_record(campaign_id=early.pk, amount="10.00")
+
+    with time_machine.travel(NOON, tick=False):
+        html = admin_client.get(DASHBOARD).content.decode()
+
+    today = html.split('id="ops-today"')[1].split("</table>")[0]
+    rows = today.split("<tr>")[2:]  # after the header
+    assert len(rows) == 2, today
+    assert "Stopped serving" in rows[0]  # newest first
+    assert "Budget changed" in rows[1]
+    assert f'href="{reverse("admin:campaigns_campaign_change", args=[early.pk])}"' in rows[0]
+    assert "Ahead / Early (yesterday)" in rows[0]
+    assert "2026-11-19 00:30:00" in rows[0]  # Kiritimati's time
+    assert "spend, recorded by api (system)" in rows[0]
+    assert "Campaign daily budget exhausted" in rows[0]
+    assert f'href="{reverse("admin:campaigns_campaign_change", args=[late.pk])}"' in rows[1]
+    assert "2026-11-18 00:30:00 PST" in rows[1]
+    assert "monthly budget: - → 500.00" in rows[1]
+    assert "name:" not in today  # the renames happened on each brand's yesterday

@@ -106,7 +106,7 @@ def test_the_audit_trail_names_schedules_and_shows_the_brand_time(admin_client: 
     assert "2026-11-18 21:00:00 JST" in trail
     assert 'title="2026-11-18 12:00:00 UTC"' in trail
 
-    events = admin_client.get(reverse("admin:campaigns_campaignevent_changelist")).content.decode()
+    events = admin_client.get(reverse("admin:events_event_changelist")).content.decode()
     assert "Acme / Launch" in events
     assert "Office hours → Night shift" in events
     assert "2026-11-18 21:00:00 JST" in events

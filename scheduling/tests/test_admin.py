@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from campaigns.models import CampaignEvent
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from ops.tests.helpers import (
     NOON,
     assert_list_in_fixed_queries,
@@ -172,7 +172,4 @@ def test_saving_a_schedule_re_evaluates_its_campaigns_through_the_service(admin_
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.OUTSIDE_SCHEDULE)
     assert assert_serving_changes_audited(before, since) == 1
-    assert (
-        CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED).actor_label
-        == "admin"
-    )
+    assert event_log(campaign_id=campaign.pk, types=["campaign.paused"]).get().actor_name == "admin"

@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from ops.tests.helpers import (
     NOON,
     assert_list_in_fixed_queries,
@@ -95,8 +96,9 @@ def test_manual_spend_crossing_the_daily_budget_pauses_visibly(admin_client: Cli
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (False, PauseReason.CAMPAIGN_DAILY_BUDGET)
     assert assert_serving_changes_audited(before, since) == 1
-    stop = CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED)
-    assert stop.actor_label == "spend_record by admin"
+    stop = event_log(campaign_id=campaign.pk, types=["campaign.paused"]).get()
+    assert (stop.actor_kind, stop.actor_name) == ("system", "spend")
+    assert stop.data["recorded_by"] == {"kind": "user", "name": "admin"}
     listing = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
     assert "Campaign daily budget exhausted" in listing.split(">Launch</a>")[1].split("</tr>")[0]
     trail = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()

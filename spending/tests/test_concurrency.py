@@ -10,10 +10,11 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import Status
 from core.money import ZERO
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from spending.models import (
     BrandDailySpend,
     BrandMonthlySpend,
@@ -84,8 +85,8 @@ def test_concurrent_spend_keeps_exact_totals_and_pauses_each_crossing_once() -> 
     for campaign in Campaign.objects.filter(brand=brand):
         assert campaign.status == Status.ACTIVE
         assert not campaign.is_active
-        stops = CampaignEvent.objects.filter(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED)
-        assert stops.count() == 1, (campaign.name, list(stops.values_list("reason", flat=True)))
+        stops = event_log(campaign_id=campaign.pk, types=["campaign.paused"])
+        assert stops.count() == 1, (campaign.name, list(stops.values_list("data", flat=True)))
     assert set(Campaign.objects.filter(brand=brand).values_list("pause_reason", flat=True)) == {
         "brand_daily_budget"
     }

@@ -10,10 +10,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.exceptions import ConflictError, NestedValidationError
 from core.tests.factories import make_brand, make_campaign
+from events.selectors import event_log
 from spending.models import (
     BrandDailySpend,
     BrandMonthlySpend,
@@ -100,9 +101,9 @@ def test_crossing_the_campaign_daily_budget_pauses_in_the_same_transaction() -> 
         "campaign_daily_budget",
         Status.ACTIVE,
     )
-    stop = CampaignEvent.objects.get(campaign=campaign, kind=CampaignEvent.Kind.SERVING_STOPPED)
-    assert stop.actor_kind == "system"
-    assert stop.reason == "campaign_daily_budget"
+    stop = event_log(campaign_id=campaign.pk, types=["campaign.paused"]).get()
+    assert (stop.actor_kind, stop.actor_name) == ("system", "spend")
+    assert stop.data["reason"] == "campaign_daily_budget"
 
 
 @time_machine.travel(NOON, tick=False)
@@ -251,8 +252,9 @@ def test_single_spend_costs_a_fixed_number_of_queries(django_assert_num_queries:
     with django_assert_num_queries(5):
         spend_record(campaign_id=campaigns[1].pk, amount="1.00", external_id="x-1", source="gads")
     # Crossing the brand cap loads the brand's other campaigns and their totals, and
-    # pauses them all with one update and one insert of audit events.
-    with django_assert_num_queries(8):
+    # pauses them all with one update and the insert of their events, sent together.
+    with django_assert_num_queries(7):
         outcome = spend_record(campaign_id=campaigns[2].pk, amount="997.00")
     assert outcome.campaign_state.pause_reason == PauseReason.BRAND_DAILY_BUDGET
     assert not Campaign.objects.filter(brand=brand, is_active=True).exists()
+    assert event_log(brand_id=brand.pk, types=["campaign.paused"]).count() == 30

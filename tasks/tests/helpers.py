@@ -8,11 +8,15 @@ from decimal import Decimal
 import time_machine
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from core.timeutils import get_zone
+from events.selectors import event_log
 from spending.services import spend_record
+
+# The types of the serving changes (pauses, resumes, new reasons) in the log.
+SERVING_TYPES = ["campaign.paused", "campaign.resumed", "campaign.reason_changed"]
 
 
 def local(tz_name: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -51,10 +55,6 @@ def mixed_campaigns(count: int) -> None:
 
 
 def serving_events(campaign: Campaign) -> list[tuple[str, str]]:
-    """(kind, actor) of the campaign's serving events, oldest first."""
-    kinds = [CampaignEvent.Kind.SERVING_STARTED, CampaignEvent.Kind.SERVING_STOPPED]
-    return list(
-        CampaignEvent.objects.filter(campaign=campaign, kind__in=kinds)
-        .order_by("pk")
-        .values_list("kind", "actor_label")
-    )
+    """(type, actor name) of the campaign's pause and resume events in the log, oldest first."""
+    types = ["campaign.resumed", "campaign.paused"]
+    return list(event_log(campaign_id=campaign.pk, types=types).values_list("type", "actor_name"))

@@ -14,9 +14,10 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from events.selectors import event_log
 from spending.models import Spend
 from spending.services import spend_record
 from tasks.models import BrandResetMarker
@@ -49,7 +50,7 @@ def test_enforce_commands_print_the_summary_and_pause(command: str, office_hours
 
     dry = run(command, dry_run=True)
     assert _state() == [(office_hours_campaign.pk, True, ""), (other.pk, True, "")]
-    assert not CampaignEvent.objects.exists()
+    assert not event_log().exists()
     [summary] = run(command)
 
     assert dry[0]["dry_run"] is True
@@ -244,7 +245,7 @@ def test_dry_run_lists_each_campaign_that_would_change_and_why(office_hours_camp
         "enforce_budgets: would pause Globex / Spent: Campaign daily budget exhausted",
     ]
     assert summary["paused"] == {"campaign_daily_budget": 1, "outside_schedule": 1}
-    assert not CampaignEvent.objects.exists()
+    assert not event_log().exists()
     quiet = StringIO()
     run("enforce_budgets", stderr=quiet)  # a real run prints the summary only
     assert quiet.getvalue() == ""

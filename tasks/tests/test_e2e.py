@@ -21,11 +21,12 @@ import pytest
 import time_machine
 
 from brands.models import Brand
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from campaigns.services import reconcile
 from core.tests.factories import make_brand, make_campaign, make_schedule
 from core.timeutils import local_date
+from events.selectors import event_log
 from scheduling.models import DaypartingSchedule
 from spending.services import spend_record
 from tasks.health import beat_heartbeat_age
@@ -36,7 +37,7 @@ from tasks.tests.processes import ROOT, Stack, celery_stack, stop, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ALL_TASKS = {job.task for job in PERIODIC_JOBS} | {"tasks.sweep_chunk", "tasks.send_alert_webhook"}
+ALL_TASKS = {job.task for job in PERIODIC_JOBS} | {"tasks.sweep_chunk"}
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_the_worker_resumes_a_budget_paused_campaign_after_the_brand_local_midni
         what="the resume",
         stack=stack,
     )
-    assert serving_events(campaign)[-1] == ("serving_started", "reset_daily_budgets")
+    assert serving_events(campaign)[-1] == ("campaign.resumed", "reset_daily_budgets")
     assert BrandResetMarker.objects.get(brand=brand).daily_period == dt.date(2026, 12, 1)
 
 
@@ -146,7 +147,7 @@ def test_a_chunked_sweep_over_5000_campaigns_matches_an_in_process_reconcile(sta
     assert run.chunks_total == 10
     summary = run.summary or {}
     assert {key: summary[key] for key in expected} == expected
-    assert CampaignEvent.objects.count() == changes
+    assert event_log().count() == changes
     after = reconcile(moment=at).as_dict()
     assert after["unchanged"] == 5000
     assert "job enforce_budgets finished" in stack.log("worker")
@@ -201,11 +202,11 @@ def test_beat_drives_dayparting_and_the_midnight_reset(stack: Stack) -> None:
         stop(beat)
     assert Campaign.objects.get(pk=closing.pk).pause_reason == PauseReason.OUTSIDE_SCHEDULE
     jobs = {"enforce_dayparting", "enforce_budgets"}
-    assert serving_events(closing)[-1][0] == "serving_stopped"
+    assert serving_events(closing)[-1][0] == "campaign.paused"
     assert serving_events(closing)[-1][1] in jobs
     assert serving_events(spent)[-1] in {
-        ("serving_started", "reset_daily_budgets"),
-        ("serving_started", "enforce_budgets"),
+        ("campaign.resumed", "reset_daily_budgets"),
+        ("campaign.resumed", "enforce_budgets"),
     }
     assert Brand.objects.filter(pk=brand.pk).exists()
     assert "Sending due task enforce dayparting" in stack.log("beat")

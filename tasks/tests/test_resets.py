@@ -16,6 +16,7 @@ from campaigns.rules import PauseReason, Status
 from campaigns.services import campaign_pause
 from core.actors import Actor
 from core.tests.factories import make_campaign, make_schedule
+from events.selectors import event_log
 from tasks import tasks as jobs
 from tasks.models import BrandResetMarker
 from tasks.services import RESET_DAILY, RESET_MONTHLY, budgets_reset
@@ -47,7 +48,7 @@ def test_daily_reset_resumes_after_local_midnight_and_twice_is_once() -> None:
     assert (second["brands_reset"], second["checked"], second["resumed"]) == (0, 0, 0)
     campaign.refresh_from_db()
     assert (campaign.is_active, campaign.pause_reason) == (True, "")
-    assert serving_events(campaign)[-1] == ("serving_started", RESET_DAILY)
+    assert serving_events(campaign)[-1] == ("campaign.resumed", RESET_DAILY)
     assert BrandResetMarker.objects.get(brand=campaign.brand).daily_period == dt.date(2026, 11, 19)
 
 
@@ -73,9 +74,11 @@ def test_a_late_reset_after_a_skipped_midnight_gives_the_same_result_as_on_time(
         campaign.refresh_from_db()
         assert campaign.is_active
         assert serving_events(campaign) == [
-            ("serving_stopped", "spend_record by api"),
-            ("serving_started", RESET_DAILY),
+            ("campaign.paused", "spend"),
+            ("campaign.resumed", RESET_DAILY),
         ]
+        [pause] = event_log(campaign_id=campaign.pk, types=["campaign.paused"])
+        assert pause.data["recorded_by"] == {"kind": "system", "name": "api"}
 
 
 def test_per_brand_local_midnight_in_four_time_zones_including_a_half_hour_offset() -> None:
@@ -133,7 +136,7 @@ def test_monthly_reset_resumes_on_the_first_of_the_local_month_once() -> None:
     assert second["brands_reset"] == late["brands_reset"] == 0
     campaign.refresh_from_db()
     assert campaign.is_active
-    assert serving_events(campaign)[-1] == ("serving_started", RESET_MONTHLY)
+    assert serving_events(campaign)[-1] == ("campaign.resumed", RESET_MONTHLY)
     assert BrandResetMarker.objects.get(brand=campaign.brand).monthly_period == dt.date(2026, 12, 1)
 
 
@@ -199,7 +202,7 @@ def test_two_concurrent_resets_reset_each_brand_once(kind: Any) -> None:
     for campaign in campaigns:
         campaign.refresh_from_db()
         assert campaign.is_active
-        assert [kind_ for kind_, _ in serving_events(campaign)] == ["serving_stopped", "serving_started"]
+        assert [kind_ for kind_, _ in serving_events(campaign)] == ["campaign.paused", "campaign.resumed"]
 
 
 @time_machine.travel(dt.datetime(2026, 11, 19, 0, 5, tzinfo=dt.UTC), tick=False)

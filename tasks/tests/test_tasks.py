@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -13,25 +12,29 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import OperationalError, connections
 from django.test import override_settings
 from kombu import Connection
 
 from budget_system.celery import app
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign
 from campaigns.rules import Status
 from campaigns.services import reconcile
+from core import notifications
 from core.tests.factories import make_campaign, make_schedule
+from events.selectors import endpoint_scope, event_log
+from events.services import alert_endpoint_sync
+from events.tasks import dispatch_webhooks, nudger
 from spending.models import Spend
 from spending.services import SpendInput, spend_record
 from tasks import services
 from tasks import tasks as jobs
-from tasks.alerts import WebhookError, alert_webhook_post
 from tasks.health import beat_check, beat_heartbeat_age, beat_is_alive, broker_check, broker_ping
 from tasks.models import SweepChunk, SweepRun
 from tasks.spend_sources import NoSpendSource, SimulatedSpendSource, get_spend_source
 from tasks.summary import JobSummary
-from tasks.tests.helpers import mixed_campaigns
+from tasks.tests.helpers import SERVING_TYPES, mixed_campaigns
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -96,7 +99,7 @@ def test_a_large_sweep_is_split_into_chunks_with_the_same_result(eager: None) ->
     assert reconcile(moment=NOON).as_dict()["unchanged"] == 23
     changes = sum(expected["paused"].values()) + expected["resumed"] + expected["reason_changed"]
     assert changes == 18
-    assert CampaignEvent.objects.count() == changes  # one event per change, none twice
+    assert event_log(types=SERVING_TYPES).count() == changes  # one event per change, none twice
 
 
 def test_a_failed_chunk_is_retried_alone_without_double_events(eager: None) -> None:
@@ -127,7 +130,7 @@ def test_a_failed_chunk_is_retried_alone_without_double_events(eager: None) -> N
     assert run.finished_at is not None
     summary = run.summary or {}
     assert {k: summary[k] for k in expected} == expected
-    assert CampaignEvent.objects.count() == sum(expected["paused"].values()) + expected["resumed"]
+    assert event_log(types=SERVING_TYPES).count() == sum(expected["paused"].values()) + expected["resumed"]
     assert reconcile(moment=NOON).as_dict()["unchanged"] == 15
 
 
@@ -191,7 +194,7 @@ def test_brand_filter_and_dry_run_run_inline_without_chunks(eager: None) -> None
     assert "chunks" not in summary
     assert summary["dry_run"] is True
     assert filtered["checked"] == 8
-    assert not CampaignEvent.objects.exists()
+    assert not event_log().exists()
     assert not SweepRun.objects.exists()
 
 
@@ -294,73 +297,54 @@ def test_broker_check_on_the_embedded_broker(tmp_path: Any) -> None:
         assert broker_check() == "ok"
 
 
-# --- Alerts webhook -----------------------------------------------------------------------------
+# --- Serving changes reach the webhooks through the event log ------------------------------------
 
 
 @time_machine.travel(NOON, tick=False)
-@override_settings(ALERT_WEBHOOK_URL="http://127.0.0.1:9/hook")
-def test_a_pause_enqueues_the_webhook_after_commit(
+@override_settings(ALERT_WEBHOOK_URL="https://hooks.example.com/hook")
+def test_a_pause_writes_its_event_and_nudges_the_dispatcher_after_commit(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
+    endpoint = alert_endpoint_sync(url=settings.ALERT_WEBHOOK_URL)
     campaign = make_campaign(daily_budget=Decimal("5.00"))
-    with mock.patch.object(jobs.send_alert_webhook, "apply_async") as enqueue:
+    with mock.patch.object(dispatch_webhooks, "apply_async") as nudge:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             spend_record(campaign_id=campaign.pk, amount="5.00")
-        assert not enqueue.called  # not before commit
+            # in the spend's transaction: the pause's event, for the ALERT_WEBHOOK_URL endpoint
+            [event] = event_log(campaign_id=campaign.pk, types=["campaign.paused"])
+            assert event.data["reason"] == "campaign_daily_budget"
+            assert endpoint is not None
+            assert event_log().filter(endpoint_scope(endpoint).event_filter(endpoint.pk)).count() == 1
+        assert nudger.wait_idle()
+        assert not nudge.called  # not before commit
         for callback in callbacks:
             callback()
+        assert nudger.wait_idle()  # sent from the nudger's thread: the request does not wait
 
-    payload = enqueue.call_args.kwargs["args"][0]
-    assert payload["event"] == "campaign_serving_changed"
-    assert payload["changes"][0]["campaign_id"] == campaign.pk
-    assert payload["changes"][0]["pause_reason"] == "campaign_daily_budget"
+    assert nudge.call_count == 1
 
 
 @time_machine.travel(NOON, tick=False)
-@override_settings(ALERT_WEBHOOK_URL="http://127.0.0.1:9/hook")
-def test_a_broker_outage_never_blocks_the_pause(
+@override_settings(ALERT_WEBHOOK_URL="https://hooks.example.com/hook")
+def test_a_broker_outage_never_blocks_the_pause_nor_loses_its_event(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
+    alert_endpoint_sync(url=settings.ALERT_WEBHOOK_URL)
     campaign = make_campaign(daily_budget=Decimal("5.00"))
-    with (
-        mock.patch.object(jobs.send_alert_webhook, "apply_async", side_effect=OSError("broker down")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        outcome = spend_record(campaign_id=campaign.pk, amount="5.00")
+    with mock.patch.object(dispatch_webhooks, "apply_async", side_effect=OSError("broker down")) as nudge:
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = spend_record(campaign_id=campaign.pk, amount="5.00")
+        assert nudger.wait_idle()  # the callbacks ran at the block's end: the nudge was sent
 
+    assert nudge.called
     assert not outcome.campaign_state.is_active
     campaign.refresh_from_db()
     assert campaign.status == Status.ACTIVE
     assert not campaign.is_active
+    # the log keeps it: Beat's next dispatcher run delivers it
+    assert event_log(campaign_id=campaign.pk, types=["campaign.paused"]).count() == 1
 
 
-class _Hook(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    status = 204
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        _Hook.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(_Hook.status)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-def test_the_webhook_posts_json_and_raises_on_errors_for_a_retry() -> None:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
-        assert alert_webhook_post({"event": "x", "changes": []}, url=url) == 204
-        assert _Hook.received[-1] == {"event": "x", "changes": []}
-        _Hook.status = 503
-        with pytest.raises(WebhookError):
-            alert_webhook_post({"event": "y", "changes": []}, url=url)
-    finally:
-        _Hook.status = 204
-        server.shutdown()
-    assert WebhookError in getattr(jobs.send_alert_webhook, "autoretry_for", ())
-    assert jobs.send_alert_webhook.max_retries == 8
+def test_the_old_webhook_task_and_channel_are_gone() -> None:
+    assert "tasks.send_alert_webhook" not in app.tasks
+    assert notifications.channels(notifications.SERVING_CHANGES) == ["log"]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0001_initial'),
+        ('events', '0002_event_types_of_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
