@@ -148,8 +148,10 @@ def brand_create_in_team(*, team_id: int | None, actor: Actor | None = None, **f
     the log has the team's change too."""
     brand = brand_create(actor=actor, **fields)
     if team_id is not None:
-        current = Team.brands.through.objects.filter(team_id=team_id).values_list("brand_id", flat=True)
-        team_update(team_id=team_id, brand_ids=[*current, brand.pk], actor=actor)
+        team = Team.objects.select_for_update().get(pk=team_id)  # its brands, read under its lock
+        team_update(
+            team_id=team_id, brand_ids=[*team.brands.values_list("pk", flat=True), brand.pk], actor=actor
+        )
     return brand
 
 
