@@ -21,9 +21,9 @@ class PingSerializer(serializers.Serializer[Any]):
         read_only=True, help_text="The authenticated user (for an API key, its service account)."
     )
     authentication = serializers.ChoiceField(choices=["token", "api_key", "session"], read_only=True)
-    api_key = serializers.CharField(
-        read_only=True, required=False, help_text="With an API key: the key's name."
-    )
+    # Not read-only: the schema lists read-only fields as required, and this one is present
+    # with an API key only.
+    api_key = serializers.CharField(required=False, help_text="With an API key (only): the key's name.")
 
 
 class ApiRootSerializer(serializers.Serializer[Any]):

@@ -177,7 +177,12 @@ def make_run_env(tmp_path: Path) -> dict[str, str]:
 def test_make_run_default_settings_share_one_count_across_web_processes(
     make_run_env: dict[str, str], tmp_path: Path
 ) -> None:
-    token = _manage(make_run_env, "create_api_token", "burst", "--create", "--group", OPS).strip().split()[-1]
+    # An ops staff member: sees every brand (a person in no team would see none).
+    token = (
+        _manage(make_run_env, "create_api_token", "burst", "--create", "--group", OPS, "--staff")
+        .strip()
+        .split()[-1]
+    )
     campaign = _manage(
         make_run_env,
         "shell",

@@ -34,6 +34,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 
+from access.roles import Role
+from access.services import team_create
 from api.groups import INTEGRATION, sync_groups
 from core.tests.factories import make_campaign
 from core.tests.servers import database_url, port_open, redis_server_command, stop_group, wait_until
@@ -198,6 +200,8 @@ def test_the_compose_processes_run_without_docker_and_survive_a_redis_outage(sta
     user.groups.add(Group.objects.get(name=INTEGRATION))
     token = Token.objects.create(user=user).key
     campaign = make_campaign(daily_budget=Decimal("10.00"))
+    # the integration's team holds the campaign's brand (a person sees their teams' brands only)
+    team_create(name="ETL", brand_ids=[campaign.brand_id], members=[(user.pk, Role.INTEGRATION)])
 
     # then: health is 200 with every check ok once Beat's heartbeat has run
     def healthy() -> bool:
