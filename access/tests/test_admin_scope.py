@@ -16,6 +16,7 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from core.tests.factories import make_brand, make_campaign
 from events.models import WebhookEndpoint
+from events.selectors import event_log
 from scheduling.models import DaypartingSchedule
 from spending.models import Spend
 
@@ -50,7 +51,10 @@ def test_a_brand_added_by_a_team_manager_joins_their_team(aw: AdminWorld) -> Non
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert list(Brand.objects.get(name="Alpha three").teams.all()) == [aw.world.team_a]
+    brand = Brand.objects.get(name="Alpha three")
+    assert list(brand.teams.all()) == [aw.world.team_a]
+    created = event_log(types=["brand.created"], brand_id=brand.pk).get()
+    assert (created.actor_kind, created.actor_name) == ("user", "staff_manager")
 
 
 def test_a_manager_of_two_teams_chooses_the_team_of_a_new_brand(aw: AdminWorld) -> None:

@@ -449,3 +449,42 @@ def test_users_of_each_api_group_are_scoped_alike() -> None:
 
     for client in clients.values():
         assert [item["name"] for item in body(client.get("/api/v1/brands/"))["results"]] == ["Delta"]
+
+
+# --- Item 4: every write names its actor ----------------------------------------------------
+
+
+def test_writes_through_the_api_record_their_actor(world: Any) -> None:
+    from events.selectors import event_log
+
+    by_key = world.callers["manager_key"].client.post(
+        "/api/v1/brands/", {"name": "Alpha by key"}, format="json"
+    )
+    by_session = world.callers["manager"].client.post(
+        "/api/v1/schedules/",
+        {
+            "name": "Alpha by session",
+            "windows": [{"days_of_week": [1], "start_time": "09:00", "end_time": "10:00"}],
+        },
+        format="json",
+    )
+    by_token = world.callers["integration_token"].client.post(
+        "/api/v1/spends/", {"campaign": world.ca.pk, "amount": "45.00"}, format="json"
+    )
+
+    assert (by_key.status_code, by_session.status_code, by_token.status_code) == (201, 201, 201)
+    created = event_log(types=["brand.created"], brand_id=by_key.json()["id"]).get()
+    assert (created.actor_kind, created.actor_name, created.actor_api_key_id) == (
+        "api_key",
+        "alpha manager_key",
+        world.callers["manager_key"].key.pk,
+    )
+    joined = event_log(types=["team.updated"]).order_by("-seq").first()
+    assert joined is not None
+    assert (joined.actor_kind, joined.actor_name) == ("api_key", "alpha manager_key")
+    schedule = event_log(types=["schedule.created"]).order_by("-seq").first()
+    assert schedule is not None
+    assert (schedule.actor_kind, schedule.actor_name) == ("user", "alpha-manager")
+    paused = event_log(types=["campaign.paused"], campaign_id=world.ca.pk).order_by("-seq").first()
+    assert paused is not None
+    assert paused.data["recorded_by"] == {"kind": "token", "name": "alpha-integration_token"}
