@@ -10,6 +10,11 @@ from core.timeutils import local_date
 from core.validators import validate_currency, validate_single_line_text, validate_timezone
 
 
+def default_alert_thresholds() -> list[int]:
+    """A new brand's thresholds: 50, 80 and 100 percent (API.md "Alerts")."""
+    return [50, 80, 100]
+
+
 class Brand(TimeStampedModel):
     """An advertiser. Its money is in ``currency``; its days and months are in ``timezone``."""
 
@@ -19,6 +24,11 @@ class Brand(TimeStampedModel):
     daily_budget = budget_field("Empty means no daily cap.")
     monthly_budget = budget_field("Empty means no monthly cap.")
     is_active = models.BooleanField(default=True)
+    # API.md "Alerts": integer percents of every cap of the brand and its campaigns at which
+    # a ``budget.threshold_reached`` event is written; ``[]`` turns threshold alerts off.
+    alert_thresholds = models.JSONField(default=default_alert_thresholds, blank=True)
+    # Addresses that receive the brand's threshold, forecast and pause alerts by email.
+    alert_emails = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

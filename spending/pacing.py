@@ -175,6 +175,27 @@ def day_fraction(tz_name: str, at: dt.datetime) -> Fraction:
     return Fraction(done, total)
 
 
+# --- How much of its caps an owner has used ----------------------------------------------
+
+
+def used_fraction(inputs: PacingInputs) -> Fraction | None:
+    """The largest share of one of the owner's caps used: today's spend over the daily
+    budget, month-to-date over the monthly budget (exact). ``None`` without any cap; a cap
+    of 0 counts as used in full (1), as the serving rule treats it as exhausted.
+
+    ``used_at_least=<percent>`` (API.md) and the console's "near cap" keep the owners with
+    ``used_fraction(...) * 100 >= percent``."""
+    shares = [
+        Fraction(spend) / Fraction(budget) if budget else Fraction(1)
+        for budget, spend in (
+            (inputs.daily_budget, inputs.day_spend),
+            (inputs.monthly_budget, inputs.month_spend),
+        )
+        if budget is not None
+    ]
+    return max(shares) if shares else None
+
+
 # --- Run rate and projection -------------------------------------------------------------
 
 

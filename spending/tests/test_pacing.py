@@ -19,6 +19,7 @@ from spending.pacing import (
     compute_pacing,
     day_fraction,
     month_fraction,
+    used_fraction,
 )
 
 UTC = dt.UTC
@@ -541,3 +542,25 @@ def test_pacing_matches_the_oracle_over_random_histories(
         assert result[key] == (None if value is None else str(value)), key
     exhaustion = expected["projected_exhaustion"]
     assert result["projected_exhaustion"] == (None if exhaustion is None else str(exhaustion))
+
+
+def _used(daily: str | None, monthly: str | None, day: str, month: str) -> Fraction | None:
+    return used_fraction(
+        PacingInputs(
+            timezone="UTC",
+            daily_budget=None if daily is None else Decimal(daily),
+            monthly_budget=None if monthly is None else Decimal(monthly),
+            day_spend=Decimal(day),
+            month_spend=Decimal(month),
+            recent={},
+        )
+    )
+
+
+def test_used_fraction_is_the_largest_share_of_a_cap() -> None:
+    assert _used(None, None, "5.00", "50.00") is None
+    assert _used("10.00", None, "8.00", "500.00") == Fraction(4, 5)
+    assert _used("10.00", "100.00", "2.00", "90.00") == Fraction(9, 10)
+    assert _used(None, "300.00", "0.00", "100.00") == Fraction(1, 3)
+    assert _used("0.00", "100.00", "0.00", "1.00") == 1  # a cap of 0 is used in full
+    assert _used("10.00", None, "12.00", "12.00") == Fraction(6, 5)
