@@ -123,7 +123,8 @@ def percent_text(share: Fraction | float | None) -> str:
     """A share as a whole percent, rounded down ("92%"); "-" when there is none."""
     if share is None:
         return "-"
-    return f"{int(Fraction(share) * 100)}%"
+    exact = Fraction(str(share)) if isinstance(share, float) else share  # 1.2, not 1.19999...
+    return f"{int(exact * 100)}%"
 
 
 def pacing_band(pacing: Pacing, used: Fraction | None) -> SafeString:
