@@ -228,35 +228,34 @@ def at_risk(
         .order_by("pk")
     )
     by_brand, by_campaign = owners_pacing(brands=chosen_brands, campaigns=chosen_campaigns, at=at)
-    found: list[AtRisk] = []
-    for brand in chosen_brands:
-        pacing = by_brand[brand.pk].pacing
-        if _at_risk(pacing) and brand.monthly_budget is not None:
-            found.append(
-                AtRisk(
-                    "brand",
-                    brand.name,
-                    reverse("admin:brands_brand_change", args=[brand.pk]),
-                    brand.currency,
-                    brand.timezone,
-                    brand.monthly_budget,
-                    pacing,
-                )
-            )
-    for campaign in chosen_campaigns:
-        pacing = by_campaign[campaign.pk].pacing
-        if _at_risk(pacing) and campaign.monthly_budget is not None:
-            found.append(
-                AtRisk(
-                    "campaign",
-                    campaign_label(campaign.brand.name, campaign.name),
-                    reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
-                    campaign.brand.currency,
-                    campaign.brand.timezone,
-                    campaign.monthly_budget,
-                    pacing,
-                )
-            )
+    candidates = [
+        ("brand", brand.name, "brands_brand", brand, brand.currency, brand.timezone, by_brand[brand.pk])
+        for brand in chosen_brands
+    ] + [
+        (
+            "campaign",
+            campaign_label(campaign.brand.name, campaign.name),
+            "campaigns_campaign",
+            campaign,
+            campaign.brand.currency,
+            campaign.brand.timezone,
+            by_campaign[campaign.pk],
+        )
+        for campaign in chosen_campaigns
+    ]
+    found = [
+        AtRisk(
+            kind,
+            label,
+            reverse(f"admin:{page}_change", args=[owner.pk]),
+            currency,
+            timezone,
+            owner.monthly_budget,
+            computed.pacing,
+        )
+        for kind, label, page, owner, currency, timezone, computed in candidates
+        if _at_risk(computed.pacing) and owner.monthly_budget is not None
+    ]
     found.sort(key=lambda item: (item.exhaustion, item.label))
     return found[:limit]
 
