@@ -111,11 +111,11 @@ PACE_WORDS = {
     "on_pace": "On pace",
     "over_pace": "Over pace",
     "exhausted": "Exhausted",
-    "no_budget": "No monthly budget",
+    "no_budget": "No budget",  # under "Pacing (month)": no monthly budget
 }
 PILL_STYLE = (
     "display:inline-block;white-space:nowrap;padding:1px 6px;border-radius:3px;"
-    "border-left:6px solid {};background:#f4f4f4;color:#222;font-weight:bold"
+    "border-left:6px solid {};background:#f4f4f4;color:#222;font-weight:bold;font-size:11px"
 )
 
 
@@ -134,7 +134,7 @@ def pacing_band(pacing: Pacing, used: Fraction | None) -> SafeString:
     status = pacing.status.value
     pace = "no pace yet" if pacing.month_pace is None else f"{percent_text(pacing.month_pace)} of pace"
     details = pace if status != "no_budget" else "no pace"
-    used_text = "no cap" if used is None else f"{percent_text(used)} of a cap used"
+    used_text = "no cap" if used is None else f"{percent_text(used)} cap used"
     exhaustion = pacing.projected_exhaustion
     title = f"Projected month-end spend {money(pacing.projected_monthly_spend)}"
     if exhaustion is not None:
@@ -142,7 +142,8 @@ def pacing_band(pacing: Pacing, used: Fraction | None) -> SafeString:
     return format_html(
         '<span class="ops-pace ops-pace--{}" data-status="{}" title="{}">'
         '<span class="ops-pace-band" style="{}">{}</span><br>'
-        '<small style="white-space:nowrap">{}, {}</small>{}</span>',
+        '<small style="white-space:nowrap">{}</small><br>'
+        '<small style="white-space:nowrap">{}</small>{}</span>',
         status,
         status,
         title,

@@ -205,7 +205,7 @@ def test_pacing_column_and_at_risk_panel_with_the_demo_data(live_server: LiveSer
         expect(bands.first).to_be_visible()
         assert bands.count() == page.locator("#result_list tbody tr").count()
         words = set(bands.all_inner_texts())
-        assert {"Under pace", "On pace", "Over pace", "Exhausted", "No monthly budget"} <= words, words
+        assert {"Under pace", "On pace", "Over pace", "Exhausted", "No budget"} <= words, words
         expect(
             page.locator("#result_list tbody tr", has_text="Initech").locator(".ops-pace--over_pace")
         ).to_be_visible()

@@ -83,11 +83,31 @@ def test_the_brand_list_shows_each_pacing_state_in_words(
     html = admin_client.get(BRANDS).content.decode()
 
     expected = {
-        "Runaway": ("over_pace", "Over pace", "120% of pace, 70% of a cap used", "out on 20 Nov"),
-        "Steady": ("on_pace", "On pace", "100% of pace, 58% of a cap used", "out on 22 Nov"),
-        "Near": ("no_budget", "No monthly budget", "no pace, 85% of a cap used", None),
-        "Done": ("exhausted", "Exhausted", "150% of a cap used", None),
-        "Quiet": ("under_pace", "Under pace", "12% of pace, 7% of a cap used", None),
+        "Runaway": (
+            "over_pace",
+            "Over pace",
+            '120% of pace</small><br><small style="white-space:nowrap">70% cap used',
+            "out on 20 Nov",
+        ),
+        "Steady": (
+            "on_pace",
+            "On pace",
+            '100% of pace</small><br><small style="white-space:nowrap">58% cap used',
+            "out on 22 Nov",
+        ),
+        "Near": (
+            "no_budget",
+            "No budget",
+            'no pace</small><br><small style="white-space:nowrap">85% cap used',
+            None,
+        ),
+        "Done": ("exhausted", "Exhausted", "150% cap used", None),
+        "Quiet": (
+            "under_pace",
+            "Under pace",
+            '12% of pace</small><br><small style="white-space:nowrap">7% cap used',
+            None,
+        ),
     }
     for name, (status, words, figures, out) in expected.items():
         row = _row(html, name)
