@@ -28,6 +28,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
 from ops.exports import BrandExport, ListExportMixin
 from ops.generics import ModelForm, TabularInline
+from ops.pacing import PacingFilter, PacingListMixin
 from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from ops.selectors import annotated, brands_with_spend
 
@@ -116,24 +117,27 @@ class CampaignInline(TabularInline[Campaign, Brand]):
 
 
 @admin.register(Brand)
-class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, ListExportMixin, ServiceModelAdmin[Brand]):
+class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, PacingListMixin, ListExportMixin, ServiceModelAdmin[Brand]):
     form = BrandForm
     add_form = BrandAddForm
     new_what = "brand"
     scope_field = "pk"
     resource_classes = (BrandExport,)
     # The budgets are in the spend columns ("spend / budget"): every column fits 1440 px.
-    list_display = ("name", "zone", "today", "month", "remaining_budget", "serving", "is_active")
-    list_filter = ("is_active", "timezone", OverBudgetFilter)
+    list_display = ("name", "zone", "today", "month", "pacing", "remaining_budget", "serving", "is_active")
+    list_filter = ("is_active", "timezone", OverBudgetFilter, PacingFilter)
     search_fields = ("name",)
     list_per_page = 50
     inlines = (CampaignInline,)
     actions = ("activate_brands", "deactivate_brands")
-    readonly_fields = ("today", "month", "remaining_budget", "serving", "created_at", "updated_at")
+    readonly_fields = ("today", "month", "pacing", "remaining_budget", "serving", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "timezone", "currency", "is_active")}),
         ("Budgets", {"fields": ("daily_budget", "monthly_budget")}),
-        ("Spend (brand-local day and month)", {"fields": ("today", "month", "remaining_budget", "serving")}),
+        (
+            "Spend (brand-local day and month)",
+            {"fields": ("today", "month", "pacing", "remaining_budget", "serving")},
+        ),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
 

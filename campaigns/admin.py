@@ -29,6 +29,7 @@ from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import campaign_label, local_time, usage_bar
 from ops.exports import CampaignExport, ListExportMixin
 from ops.generics import ModelForm
+from ops.pacing import PacingFilter, PacingListMixin
 from ops.scope import AddedByTeamManagers, ScopedAdmin, ScopedRelatedFilter
 from ops.selectors import annotated, campaigns_with_spend, schedule_names
 
@@ -69,7 +70,9 @@ def not_serving_summary(campaigns: Iterable[Campaign]) -> str:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceModelAdmin[Campaign]):
+class CampaignAdmin(
+    AddedByTeamManagers, ScopedAdmin, PacingListMixin, ListExportMixin, ServiceModelAdmin[Campaign]
+):
     form = CampaignForm
     resource_classes = (CampaignExport,)
     list_display = (
@@ -80,6 +83,7 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
         "pause_reason_words",
         "today",
         "month",
+        "pacing",
         "schedule",
     )
     list_filter = (
@@ -88,6 +92,7 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
         "pause_reason",
         ("brand", ScopedRelatedFilter),
         ("dayparting_schedule", ScopedRelatedFilter),
+        PacingFilter,
     )
     list_select_related = ("brand", "dayparting_schedule")
     search_fields = ("name", "brand__name")
@@ -99,6 +104,7 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
         "pause_reason_words",
         "today",
         "month",
+        "pacing",
         "audit_trail",
         "created_at",
         "updated_at",
@@ -118,7 +124,7 @@ class CampaignAdmin(AddedByTeamManagers, ScopedAdmin, ListExportMixin, ServiceMo
                 1,
                 (
                     "Serving now (decided by the service layer)",
-                    {"fields": ("serving", "pause_reason_words", "today", "month")},
+                    {"fields": ("serving", "pause_reason_words", "today", "month", "pacing")},
                 ),
             )
             fieldsets.append(("Audit trail", {"fields": ("audit_trail", "created_at", "updated_at")}))

@@ -1,18 +1,25 @@
 """How money, campaigns and moments look in the console: figures, colored usage bars, labels.
 
 Green below 80% of the budget, amber from 80% up to 100%, red at or over it (spend equal
-to the budget exhausts it).
+to the budget exhausts it). Pacing bands (``pacing_band``) say their status in words and
+figures, the colour only repeats it: under pace blue, on pace green, over pace amber,
+exhausted red, no monthly budget grey.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.timeutils import get_zone
+
+if TYPE_CHECKING:
+    from spending.pacing import Pacing
 
 AMBER_FROM = Decimal("0.80")
 COLORS = {"green": "#2e7d32", "amber": "#e69500", "red": "#c62828"}
@@ -89,4 +96,62 @@ def usage_bar(spend: Decimal, budget: Decimal | None, currency: str = "") -> Saf
         percent,
         money(spend),
         money(budget, currency),
+    )
+
+
+PACE_COLORS = {
+    "under_pace": "#417690",  # the admin's own blue
+    "on_pace": COLORS["green"],
+    "over_pace": COLORS["amber"],
+    "exhausted": COLORS["red"],
+    "no_budget": "#757575",
+}
+PACE_WORDS = {
+    "under_pace": "Under pace",
+    "on_pace": "On pace",
+    "over_pace": "Over pace",
+    "exhausted": "Exhausted",
+    "no_budget": "No budget",  # under "Pacing (month)": no monthly budget
+}
+PILL_STYLE = (
+    "display:inline-block;white-space:nowrap;padding:1px 6px;border-radius:3px;"
+    "border-left:6px solid {};background:#f4f4f4;color:#222;font-weight:bold;font-size:11px"
+)
+
+
+def percent_text(share: Fraction | float | None) -> str:
+    """A share as a whole percent, rounded down ("92%"); "-" when there is none."""
+    if share is None:
+        return "-"
+    exact = Fraction(str(share)) if isinstance(share, float) else share  # 1.2, not 1.19999...
+    return f"{int(exact * 100)}%"
+
+
+def pacing_band(pacing: Pacing, used: Fraction | None) -> SafeString:
+    """The pacing status as a coloured band with its name, then the month's pace and the
+    largest share of a cap used ("92% of pace, 45% of a cap used"); the projected
+    exhaustion date, when there is one, on hover and as text."""
+    status = pacing.status.value
+    pace = "no pace yet" if pacing.month_pace is None else f"{percent_text(pacing.month_pace)} of pace"
+    details = pace if status != "no_budget" else "no pace"
+    used_text = "no cap" if used is None else f"{percent_text(used)} cap used"
+    exhaustion = pacing.projected_exhaustion
+    title = f"Projected month-end spend {money(pacing.projected_monthly_spend)}"
+    if exhaustion is not None:
+        title += f"; budget used up on {exhaustion:%Y-%m-%d}"
+    return format_html(
+        '<span class="ops-pace ops-pace--{}" data-status="{}" title="{}">'
+        '<span class="ops-pace-band" style="{}">{}</span><br>'
+        '<small style="white-space:nowrap">{}</small><br>'
+        '<small style="white-space:nowrap">{}</small>{}</span>',
+        status,
+        status,
+        title,
+        format_html(PILL_STYLE, PACE_COLORS[status]),
+        PACE_WORDS[status],
+        details,
+        used_text,
+        format_html('<br><small style="white-space:nowrap">out on {}</small>', f"{exhaustion:%d %b}")
+        if exhaustion is not None and status != "exhausted"
+        else "",
     )

@@ -5,7 +5,8 @@ ledger stays append-only).
 Money is written in the console's one format ("1,026.82", the currency in its own column)
 in CSV; XLSX cells keep numbers as numbers. Each resource reads only what its admin's
 queryset already loaded (annotations and ``list_select_related``), so an export is a fixed
-number of queries whatever the number of rows.
+number of queries whatever the number of rows; the brand and campaign exports add the
+pacing columns of their lists (``ops.pacing``: one more query for all the rows).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from import_export.widgets import Widget
 from brands.models import Brand
 from campaigns.models import Campaign
 from core.budgets import remaining
-from ops.display import money
+from core.timeutils import now
+from ops.display import money, percent_text
+from ops.pacing import attach_pacing, pacing_of
 from ops.selectors import annotated
 from spending.models import Spend
 
@@ -69,7 +72,33 @@ def _money(column: str, compute: Callable[[Any], Decimal | None]) -> Computed:
     return Computed(column, compute, MoneyWidget())
 
 
-class BrandExport(ModelResource):  # type: ignore[misc]
+def _exhaustion(row: Any) -> str:
+    day = pacing_of(row).pacing.projected_exhaustion
+    return "" if day is None else day.isoformat()
+
+
+class PacingExport(ModelResource):  # type: ignore[misc]
+    """The pacing columns of the brand and campaign lists, computed once for the whole
+    export before the rows are written."""
+
+    pacing = Computed("Pacing", lambda o: pacing_of(o).pacing.status.value)
+    month_pace = Computed("Month pace", lambda o: percent_text(pacing_of(o).pacing.month_pace))
+    cap_used = Computed("Largest share of a cap used", lambda o: percent_text(pacing_of(o).used))
+    projected_monthly_spend = _money(
+        "Projected month-end spend", lambda o: pacing_of(o).pacing.projected_monthly_spend
+    )
+    projected_exhaustion = Computed("Projected exhaustion", _exhaustion)
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        rows = list(self.get_queryset() if queryset is None else queryset)
+        attach_pacing(rows, now())
+        return super().export(queryset=rows, **kwargs)
+
+
+PACING_FIELDS = ("pacing", "month_pace", "cap_used", "projected_monthly_spend", "projected_exhaustion")
+
+
+class BrandExport(PacingExport):
     name = Computed("Brand", lambda b: b.name)
     timezone = Computed("Time zone", lambda b: b.timezone)
     currency = Computed("Currency", lambda b: b.currency)
@@ -99,6 +128,7 @@ class BrandExport(ModelResource):  # type: ignore[misc]
             "monthly_budget",
             "month_spend",
             "monthly_remaining",
+            *PACING_FIELDS,
             "serving",
             "is_active",
         )
@@ -108,7 +138,7 @@ def _reason(campaign: Campaign) -> str:
     return str(campaign.get_pause_reason_display()) if campaign.pause_reason else ""
 
 
-class CampaignExport(ModelResource):  # type: ignore[misc]
+class CampaignExport(PacingExport):
     brand = Computed("Brand", lambda c: c.brand.name)
     name = Computed("Campaign", lambda c: c.name)
     status = Computed("Status", lambda c: c.status)
@@ -137,6 +167,7 @@ class CampaignExport(ModelResource):  # type: ignore[misc]
             "today_spend",
             "monthly_budget",
             "month_spend",
+            *PACING_FIELDS,
             "schedule",
         )
 

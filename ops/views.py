@@ -21,10 +21,12 @@ from core.money import ZERO
 from core.timeutils import local_date, now
 from events.models import Event
 from ops import audit
-from ops.charts import spend_chart
-from ops.display import campaign_label, local_time, money, usage_bar
+from ops.charts import pace_points, spend_chart
+from ops.display import PACE_WORDS, campaign_label, local_time, money, percent_text, usage_bar
+from ops.pacing import at_risk
 from ops.scope import in_scope
 from ops.selectors import (
+    annotated,
     brand_spend_history,
     campaign_state_counts,
     closest_to_caps,
@@ -86,9 +88,27 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
     chart = None
     if chosen is not None:
         history = brand_spend_history(chosen, moment, CHART_DAYS)
+        pace = (
+            []
+            if chosen.monthly_budget is None
+            else pace_points(
+                history,
+                monthly_budget=chosen.monthly_budget,
+                month_spend=annotated(chosen, "month_spend"),
+                timezone=chosen.timezone,
+                at=moment,
+            )
+        )
         chart = {
             "brand": chosen,
-            "svg": spend_chart(history, chosen.daily_budget, chosen.currency),
+            "svg": spend_chart(history, chosen.daily_budget, chosen.currency, pace),
+            "pace": None
+            if not pace
+            else {
+                "budget": money(chosen.monthly_budget, chosen.currency),
+                "expected": money(pace[-1].expected, chosen.currency),
+                "actual": money(pace[-1].actual, chosen.currency),
+            },
             "days": len(history),
             "first": history[0].day,
             "last": history[-1].day,
@@ -126,6 +146,22 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             }
             for usage in closest
         ],
+        "at_risk": [
+            {
+                "item": item,
+                "kind": item.kind,
+                "status": PACE_WORDS[item.pacing.status.value],
+                "pace": percent_text(item.pacing.month_pace),
+                "run_rate": money(item.pacing.run_rate_daily),
+                "projected": money(item.pacing.projected_monthly_spend),
+                "budget": money(item.monthly_budget, item.currency),
+            }
+            for item in at_risk(in_scope(request, Brand, Action.READ), in_scope(request, Campaign), moment)
+        ],
+        "at_risk_links": {
+            "brands": f"{reverse('admin:brands_brand_changelist')}?pacing=exhausts",
+            "campaigns": f"{campaigns}?pacing=exhausts",
+        },
         "brands": brands,
         "chart": chart,
         "chart_days": CHART_DAYS,

@@ -125,6 +125,7 @@ LIST_COLUMNS = {
         "Time zone, currency",
         "Today vs daily budget",
         "Month vs monthly budget",
+        "Pacing (month)",
         "Remaining (day / month)",
         "Serving campaigns",
         "Is active",
@@ -137,6 +138,7 @@ LIST_COLUMNS = {
         "Pause reason",
         "Today vs daily cap",
         "Month vs monthly cap",
+        "Pacing (month)",
         "Dayparting schedule",
     ],
 }
@@ -179,4 +181,54 @@ def test_brand_and_campaign_lists_show_every_column_at_1440x900(
             assert widths[0] <= widths[1], f"{path}: the list scrolls sideways {widths}"
             assert widths[2] <= 1440, f"{path}: the page scrolls sideways {widths}"
             page.screenshot(path=str(SCREENSHOTS / f"1440-{path.replace('/', '-')}.png"))
+        browser.close()
+
+
+def test_pacing_column_and_at_risk_panel_with_the_demo_data(live_server: LiveServer, chromium: Path) -> None:
+    """Acceptance: with the seeded demo data, the brand list shows the pacing column (each
+    state in words) and the dashboard the "At risk" panel and the chart's expected pace."""
+    from playwright.sync_api import expect, sync_playwright
+
+    get_user_model().objects.create_superuser(USERNAME, "ops@example.com", PASSWORD)
+    call_command("seed_demo_data", stdout=StringIO(), stderr=StringIO())
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(15_000)
+        log_in(page, f"{live_server.url}/admin/login/?next=/admin/")
+        page.wait_for_url(f"{live_server.url}/admin/")
+
+        # the brand list: a pacing band in words in every row
+        page.goto(f"{live_server.url}/admin/brands/brand/")
+        bands = page.locator("#result_list td.field-pacing .ops-pace-band")
+        expect(bands.first).to_be_visible()
+        assert bands.count() == page.locator("#result_list tbody tr").count()
+        words = set(bands.all_inner_texts())
+        assert {"Under pace", "On pace", "Over pace", "Exhausted", "No budget"} <= words, words
+        expect(
+            page.locator("#result_list tbody tr", has_text="Initech").locator(".ops-pace--over_pace")
+        ).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "08-brand-list-pacing.png"), full_page=True)
+
+        # the filter "projected to exhaust this month"
+        page.click("#changelist-filter a:has-text('Projected to exhaust this month')")
+        expect(page.locator("#result_list tbody tr", has_text="Initech")).to_be_visible()
+
+        # the dashboard's "At risk" panel and the chart's expected pace
+        page.goto(f"{live_server.url}/admin/dashboard/")
+        panel = page.locator("#ops-at-risk")
+        expect(panel).to_be_visible()
+        rows = panel.locator("tr.ops-at-risk-row")
+        expect(rows.first).to_be_visible()
+        dates = [rows.nth(n).locator("time").get_attribute("datetime") or "" for n in range(rows.count())]
+        assert dates == sorted(dates)
+        expect(panel).to_contain_text("Initech")
+        panel.scroll_into_view_if_needed()
+        panel.screenshot(path=str(SCREENSHOTS / "09-dashboard-at-risk.png"))
+        page.select_option("#ops-brand", label="Acme")
+        page.click("#ops-chart input[type=submit]")
+        expect(page.locator("svg#spend-chart polyline.pace")).to_have_count(1)
+        page.locator("#ops-chart").screenshot(path=str(SCREENSHOTS / "10-dashboard-pace-chart.png"))
+        page.screenshot(path=str(SCREENSHOTS / "11-dashboard.png"), full_page=True)
         browser.close()

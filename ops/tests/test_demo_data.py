@@ -21,7 +21,7 @@ from campaigns.rules import PauseReason, Status
 from core.timeutils import local_date
 from events.models import Event
 from events.selectors import event_log
-from ops.demo import AMBER, EXHAUSTED, GREEN, SCENARIOS, budget_for
+from ops.demo_plans import AMBER, EXHAUSTED, GREEN, SCENARIOS, budget_for
 from ops.display import usage_level
 from ops.selectors import annotated, brands_with_spend, campaigns_with_spend
 from scheduling.models import DaypartingSchedule

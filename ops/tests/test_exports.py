@@ -96,6 +96,13 @@ def test_the_csv_of_a_filtered_campaign_list_holds_exactly_its_rows(
         "Today's spend": "1,026.82",
         "Monthly budget": "20,000.00",
         "Month's spend": "3,026.82",
+        # 17.5 of November's 30 days gone: 11,666.67 expected; a campaign created today runs
+        # at today's spend: 3,026.82 + 12 x 1,026.82
+        "Pacing": "under_pace",
+        "Month pace": "25%",
+        "Largest share of a cap used": "68%",  # today: 1,026.82 of 1,500.00
+        "Projected month-end spend": "15,348.66",
+        "Projected exhaustion": "",
         "Dayparting schedule": "",
     }
     assert by_name["Always on"]["Daily budget"] == ""  # no cap
@@ -147,7 +154,7 @@ def test_an_export_is_a_fixed_number_of_queries(
 ) -> None:
     populate(count)
     url = reverse("admin:campaigns_campaign_export")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the rows' pacing: one query
         response = admin_client.post(url, {"format": CSV_FORMAT, "resource": "0"})
     assert len(rows(response.content)) == count
 

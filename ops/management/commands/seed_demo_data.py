@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from brands.models import Brand
 from core.timeutils import now
-from ops.demo import SCENARIOS, brand_plans, seed
+from ops.demo import seed
+from ops.demo_plans import SCENARIOS, brand_plans
 from ops.selectors import campaign_state_counts
 
 QUIET_LOGGERS = ("budget.alerts", "budget.jobs")
