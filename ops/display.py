@@ -73,7 +73,9 @@ def usage_percent(spend: Decimal, budget: Decimal | None) -> int | None:
 
 
 def usage_bar(spend: Decimal, budget: Decimal | None, currency: str = "") -> SafeString:
-    """Spend and budget as figures (in ``currency``), with a bar when there is a cap."""
+    """Spend and budget as figures (in ``currency``), with a bar when there is a cap. The
+    figures may wrap at their spaces, so that a list of wide amounts (lakhs of rupees)
+    still fits a 1440 px screen."""
     level = usage_level(spend, budget)
     percent = usage_percent(spend, budget)
     if level is None or percent is None:
@@ -86,7 +88,7 @@ def usage_bar(spend: Decimal, budget: Decimal | None, currency: str = "") -> Saf
         '<span class="ops-usage" title="{}% of the budget"><span style="white-space:nowrap">'
         '<span class="ops-bar ops-bar--{}" data-level="{}" style="{}">'
         '<span style="display:block;height:100%;width:{}%;background:{}"></span></span>'
-        '<small>{}%</small></span><br><span style="white-space:nowrap">{} / {}</span></span>',
+        "<small>{}%</small></span><br><span>{} / {}</span></span>",
         percent,
         level,
         level,

@@ -22,8 +22,9 @@ from spending.services import spend_record
 
 DASHBOARD = reverse("ops-dashboard")
 # session, user, brands with spend (2), campaign counts; what happened today: the time zones
-# in use, the events (their schedules' names only when one is named).
-DASHBOARD_QUERIES = 8
+# in use, the events (their schedules' names only when one is named); at risk: the brands,
+# the campaigns and their pacing rows.
+DASHBOARD_QUERIES = 11
 
 
 def test_usage_colors_follow_the_thresholds() -> None:
