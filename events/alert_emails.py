@@ -112,11 +112,17 @@ def alert_emails_scan(*, high_water: int) -> int:
         )
         if news:
             # The scan is serialized and positions only grow: ``last`` is above what the state
-            # holds, so the upsert may simply overwrite it.
+            # holds, so the upsert may simply overwrite it (and keeps an existing state's
+            # ``sent_through``).
             AlertEmailState.objects.bulk_create(
                 [
                     AlertEmailState(
-                        brand_id=row["brand_id"], event_type=row["type"], pending_through=row["last"]
+                        brand_id=row["brand_id"],
+                        event_type=row["type"],
+                        pending_through=row["last"],
+                        # a new state starts at the cursor: what the brand had before it had
+                        # addresses was read (and left) by earlier scans
+                        sent_through=feed.scanned_through,
                     )
                     for row in news
                 ],
