@@ -459,3 +459,16 @@ def test_the_task_runs_the_dispatcher(clock: time_machine.Traveller) -> None:
     threshold(alerted())
     assert dispatch_alert_emails()["sent"] == 1
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_command_runs_the_dispatcher(clock: time_machine.Traveller) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    forecast(alerted())
+    out = StringIO()
+    call_command("dispatch_alert_emails", stdout=out)
+    assert '"sent": 1' in out.getvalue()
+    assert len(mail.outbox) == 1
