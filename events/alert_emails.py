@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -49,6 +50,7 @@ logger = logging.getLogger("budget.alert_emails")
 
 LISTED_MAX = 50  # events listed in one message; the rest are counted
 SEND_BATCH = 200  # messages per run at most (the Beat job goes on a minute later)
+RUN_SECONDS = 60.0  # a run starts no new message after this long (well inside the task limits)
 TEMPLATE = "events/email/alert_digest"
 
 
@@ -239,12 +241,16 @@ def alert_email_send(*, state_id: int, summary: AlertEmailSummary) -> bool:
     return sent
 
 
-def alert_emails_dispatch(*, limit: int = SEND_BATCH) -> AlertEmailSummary:
-    """One run (see the module's docstring): position, scan, send what is due."""
+def alert_emails_dispatch(*, limit: int = SEND_BATCH, time_budget: float = RUN_SECONDS) -> AlertEmailSummary:
+    """One run (see the module's docstring): position, scan, send what is due (until
+    ``limit`` messages or ``time_budget`` seconds; the next run goes on)."""
+    deadline = time.monotonic() + time_budget
     summary = AlertEmailSummary()
     _feed_row_ensure()
     summary.scanned = alert_emails_scan(high_water=events_position())
     for state_id in due_states(moment=now(), limit=limit):
+        if time.monotonic() >= deadline:
+            break
         try:
             alert_email_send(state_id=state_id, summary=summary)
         except Exception:  # an SMTP failure: logged, retried by the next run

@@ -472,3 +472,13 @@ def test_the_command_runs_the_dispatcher(clock: time_machine.Traveller) -> None:
     call_command("dispatch_alert_emails", stdout=out)
     assert '"sent": 1' in out.getvalue()
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_run_stops_at_its_limits_and_the_next_goes_on(clock: time_machine.Traveller) -> None:
+    for _ in range(3):
+        threshold(alerted())
+    assert alert_emails_dispatch(limit=2).sent == 2
+    assert alert_emails_dispatch(time_budget=0).sent == 0
+    assert alert_emails_dispatch().sent == 1
+    assert len(mail.outbox) == 3
