@@ -267,7 +267,7 @@ SWEEP_CHUNK_SIZE = env_int("SWEEP_CHUNK_SIZE", 1000)
 SPEND_SOURCE = os.environ.get("SPEND_SOURCE", "").strip() or "none"
 SPEND_SOURCE_SEED = env_int("SPEND_SOURCE_SEED", 42)
 # When set, `migrate` makes it a webhook endpoint (serving changes, signed, fed from the
-# event log: events.services.alert_endpoint_sync).
+# event log: events.endpoints.alert_endpoint_sync).
 ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # `make run` has web, worker and Beat writing one SQLite file: wait for the lock
@@ -398,4 +398,12 @@ WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 24 
 WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 20)
 WEBHOOK_DISPATCH_SECONDS = 60  # one dispatcher run's time budget
 WEBHOOK_REPLAY_MAX_EVENTS = 10_000  # per replay request (the answer says where to go on)
+# Alert e-mails (events.alert_emails): a brand's alert_emails get one message per alert type
+# per ALERT_EMAIL_MIN_INTERVAL (seconds; a timedelta works too), summarising what happened.
+ALERT_EMAIL_MIN_INTERVAL = env_int("ALERT_EMAIL_MIN_INTERVAL", 15 * 60)
+# Development prints messages on the console; production settings send them over SMTP
+# (EMAIL_HOST, ...); tests collect them in django.core.mail.outbox (pytest-django: locmem).
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "Budget System <alerts@localhost>"
+EMAIL_TIMEOUT = 10  # seconds: a message is sent while its state's row is locked
 # === end events and webhooks ===========================================================

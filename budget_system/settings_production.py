@@ -110,3 +110,12 @@ _console["formatter"] = LOG_FORMAT
 # address unless WEBHOOK_ALLOW_PRIVATE_URLS=true (a receiver inside the private network).
 WEBHOOK_HTTPS_ONLY = True
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+
+# --- E-mail: alert e-mails over SMTP (the base prints them on the console) --------------------
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip() or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "").strip()
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "Budget System <alerts@localhost>"

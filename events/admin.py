@@ -20,14 +20,14 @@ from django.utils.safestring import SafeString
 from access.roles import Action
 from access.selectors import sees_everything
 from core.actors import Actor
-from events.models import Event, WebhookDelivery, WebhookEndpoint
-from events.services import (
+from events.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_ping,
     webhook_endpoint_rotate_secret,
     webhook_endpoint_update,
 )
+from events.models import Event, WebhookDelivery, WebhookEndpoint
 from ops import audit
 from ops.admin_base import ServiceModelAdmin
 from ops.display import campaign_label, local_time

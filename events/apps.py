@@ -12,7 +12,7 @@ def _after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> 
         return
     from django.conf import settings
 
-    from events.services import alert_endpoint_sync
+    from events.endpoints import alert_endpoint_sync
 
     alert_endpoint_sync(url=settings.ALERT_WEBHOOK_URL)
 
@@ -25,9 +25,12 @@ class EventsConfig(AppConfig):
     verbose_name = "Events and webhooks"
 
     def ready(self) -> None:
-        from events.services import on_events_committed
-        from events.tasks import nudge_dispatcher
+        from events.append import on_events_committed
+        from events.digest import ALERT_EMAIL_TYPES
+        from events.tasks import nudge_alert_emails, nudge_dispatcher
 
-        # Every transaction that appends events nudges the dispatcher once it commits.
+        # Every transaction that appends events nudges the dispatcher once it commits; one
+        # that appends alert events (threshold, forecast, pause) nudges the alert e-mails too.
         on_events_committed(nudge_dispatcher)
+        on_events_committed(nudge_alert_emails, types=ALERT_EMAIL_TYPES)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="events.after_migrate")

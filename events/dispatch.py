@@ -33,9 +33,10 @@ from django.db.models import Q
 
 from core.actors import Actor
 from core.timeutils import now
+from events.append import event_append, events_position
+from events.endpoints import queue_for_endpoint
 from events.models import MessageState, WebhookDelivery, WebhookEndpoint, WebhookMessage, iso_timestamp
 from events.selectors import endpoints_with_work
-from events.services import event_append, events_position, queue_for_endpoint
 from events.signing import signed_headers
 from events.transport import PostResult, post
 from events.types import EventType

@@ -227,3 +227,42 @@ class WebhookDelivery(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class AlertEmailFeed(models.Model):
+    """One row: the log has been read for alert e-mails up to this position (the scan's
+    cursor, in commit order like every reader's; its row lock serializes the scan)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    scanned_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"alert e-mails scanned through {self.scanned_through}"
+
+
+class AlertEmailState(models.Model):
+    """Per brand and alert type: what the alert e-mails have summarised, and when the last
+    one went (``events.alert_emails``). A row exists once the brand, having addresses, had
+    an event of the type."""
+
+    # A plain reference, like the log's: the state outlives nothing but costs a brand's
+    # deletion nothing either (a deleted brand's row is skipped).
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    event_type = models.CharField(max_length=64, choices=EventType.choices)
+    # The last position of the brand's events of this type that the scan has seen...
+    pending_through = models.BigIntegerField(default=0)
+    # ...and the last one summarised in a message (or skipped: no address left).
+    sent_through = models.BigIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    messages_sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "event_type"], name="alert_email_state_brand_type_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} e-mails of brand {self.brand_id}: through {self.sent_through}"

@@ -1,394 +1,70 @@
-"""Writes of the events app: appending to the log, positioning, endpoints, retention.
-
-Appending (``event_append`` / ``event_append_many``) happens inside the caller's
-transaction, so a change and its event commit together or not at all. Once the transaction
-commits, the registered listeners run (the Celery layer registers a nudge of the webhook
-dispatcher); a lost nudge only delays delivery, as the Beat-kicked dispatcher reads the log.
+"""Writes of the events app. The log itself (appending, numbering) is in ``events.append``,
+the webhook endpoints in ``events.endpoints``, the alert e-mails in ``events.alert_emails``;
+their public names are importable from here, as callers have always imported them.
+Retention lives here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
-from django.db.transaction import TransactionManagementError
 
-from brands.models import Brand
-from core.actors import Actor
-from core.exceptions import ConflictError
 from core.timeutils import now
-from events import store
-from events.models import Event, WebhookDelivery, WebhookEndpoint, WebhookMessage
-from events.selectors import endpoint_scope, feed_high_water
-from events.signing import new_secret
-from events.transport import UrlRefusedError, validate_url
-from events.types import (
-    ALL_TYPES,
-    SUBSCRIBABLE_TYPES,
-    ActorKind,
-    EventType,
-    data_errors,
-    is_budget_audit,
+from events.append import (
+    POSITION_BATCH,
+    NewEvent,
+    event_append,
+    event_append_many,
+    events_position,
+    events_prepare,
+    on_events_committed,
 )
+from events.endpoints import (
+    ALERT_ENDPOINT_KEY,
+    ALERT_EVENT_TYPES,
+    QUEUE_BATCH,
+    SECRET_OVERLAP,
+    ReplayResult,
+    alert_endpoint_sync,
+    queue_for_endpoint,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_ping,
+    webhook_endpoint_replay,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_update,
+)
+from events.models import Event, WebhookDelivery, WebhookMessage
 
-logger = logging.getLogger("budget.events")
-
-POSITION_BATCH = 5000
-QUEUE_BATCH = 1000
-PURGE_BATCH = 5000
-SECRET_OVERLAP = dt.timedelta(hours=24)
-ALERT_ENDPOINT_KEY = "ALERT_WEBHOOK_URL"
-# What the old ALERT_WEBHOOK_URL hook carried: the system's serving changes.
-ALERT_EVENT_TYPES = [
-    EventType.CAMPAIGN_PAUSED.value,
-    EventType.CAMPAIGN_RESUMED.value,
-    EventType.CAMPAIGN_REASON_CHANGED.value,
+__all__ = [
+    "ALERT_ENDPOINT_KEY",
+    "ALERT_EVENT_TYPES",
+    "POSITION_BATCH",
+    "PURGE_BATCH",
+    "QUEUE_BATCH",
+    "SECRET_OVERLAP",
+    "NewEvent",
+    "ReplayResult",
+    "alert_endpoint_sync",
+    "event_append",
+    "event_append_many",
+    "events_position",
+    "events_prepare",
+    "events_purge",
+    "on_events_committed",
+    "queue_for_endpoint",
+    "webhook_endpoint_create",
+    "webhook_endpoint_delete",
+    "webhook_endpoint_ping",
+    "webhook_endpoint_replay",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_update",
 ]
 
-
-# --- Appending ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """One event for ``event_append_many``; ``data`` as API.md's table says for ``type``."""
-
-    type: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-    brand_id: int | None = None
-    campaign_id: int | None = None
-
-
-_committed_listeners: list[Callable[[], None]] = []
-
-
-def on_events_committed(listener: Callable[[], None]) -> None:
-    """Run ``listener`` after every transaction that appended events commits (once per
-    append call). Listeners must not raise; a failure is logged and ignored."""
-    if listener not in _committed_listeners:
-        _committed_listeners.append(listener)
-
-
-def _notify_committed() -> None:
-    for listener in list(_committed_listeners):
-        try:
-            listener()
-        except Exception:  # a nudge is an optimisation: never fail the request for it
-            logger.exception("events: after-commit listener %r failed", listener)
-
-
-def _actor_row(actor: Actor | None) -> store.ActorRow:
-    actor = actor or Actor.system("system")
-    if actor.kind not in ActorKind.values:
-        raise ValueError(f"unknown actor kind {actor.kind!r}")
-    api_key_id = getattr(actor, "api_key_id", None)
-    return store.ActorRow(
-        kind=actor.kind,
-        name=actor.label[:150],
-        user_id=actor.user_id,
-        api_key_id=int(api_key_id) if api_key_id is not None else None,
-    )
-
-
-def _row(event: NewEvent, endpoint_id: int | None = None) -> store.EventRow:
-    problem = data_errors(event.type, event.data)
-    if problem:
-        raise ValueError(problem)
-    return store.EventRow(
-        type=event.type,
-        brand_id=event.brand_id,
-        campaign_id=event.campaign_id,
-        data_json=json.dumps(event.data, cls=DjangoJSONEncoder, separators=(",", ":")),
-        audit=is_budget_audit(event.type, event.data),
-        endpoint_id=endpoint_id,
-    )
-
-
-def _require_transaction() -> None:
-    if not connection.in_atomic_block:
-        raise TransactionManagementError(
-            "events are appended inside the transaction of the change they record "
-            "(call inside transaction.atomic())"
-        )
-
-
-def events_prepare(
-    *,
-    events: Sequence[NewEvent],
-    actor: Actor | None,
-    occurred_at: dt.datetime | None = None,
-) -> store.EventBatch | None:
-    """Check and encode ``events`` for a caller whose store sends their insert together with
-    its own statements, in the same round trip (``EventBatch.statement``, or
-    ``EventBatch.insert``); ``None`` when there are none. The caller MUST insert the batch in
-    the current transaction: the after-commit listeners are registered here."""
-    _require_transaction()
-    if not events:
-        return None
-    rows = [_row(event) for event in events]
-    transaction.on_commit(_notify_committed)
-    return store.EventBatch(rows=rows, actor=_actor_row(actor), occurred_at=occurred_at or now())
-
-
-def event_append_many(
-    *,
-    events: Sequence[NewEvent],
-    actor: Actor | None,
-    occurred_at: dt.datetime | None = None,
-) -> int:
-    """Append ``events`` (one actor, one moment) in ONE statement, inside the caller's
-    transaction; returns how many. Their public ids are assigned after commit."""
-    batch = events_prepare(events=events, actor=actor, occurred_at=occurred_at)
-    if batch is None:
-        return 0
-    batch.insert()
-    return len(batch.rows)
-
-
-def event_append(
-    *,
-    type: str,
-    actor: Actor | None,
-    data: Mapping[str, Any],
-    brand_id: int | None = None,
-    campaign_id: int | None = None,
-    occurred_at: dt.datetime | None = None,
-) -> None:
-    """Append one event inside the caller's transaction."""
-    event_append_many(
-        events=[NewEvent(type=type, data=data, brand_id=brand_id, campaign_id=campaign_id)],
-        actor=actor,
-        occurred_at=occurred_at,
-    )
-
-
-def events_position(*, limit: int = POSITION_BATCH) -> int:
-    """Give every committed, unpositioned event its public id (in batches); returns the
-    high-water mark. Cheap when nothing waits: one index probe, no lock. Call it outside
-    any transaction (readers and the dispatcher do): inside one, the feed's lock would be
-    held until that transaction ends."""
-    high_water = feed_high_water()
-    while Event.objects.filter(position__isnull=True).exists():
-        with transaction.atomic():
-            count, high_water = store.position_pending(limit=limit)
-        if count < limit:
-            break
-    return high_water
-
-
-# --- Webhook endpoints ---------------------------------------------------------------------
-
-
-def _clean_url(url: str) -> str:
-    url = url.strip()
-    try:
-        validate_url(url)
-    except UrlRefusedError as error:
-        raise ValidationError({"url": [str(error)]}) from None
-    return url
-
-
-def _clean_types(event_types: Sequence[str]) -> list[str]:
-    types = list(dict.fromkeys(event_types))
-    if not types:
-        raise ValidationError({"event_types": ['Name at least one event type, or "*" for all.']})
-    unknown = [name for name in types if name != ALL_TYPES and name not in SUBSCRIBABLE_TYPES]
-    if unknown:
-        raise ValidationError({"event_types": [f"Unknown event type: {', '.join(unknown)}."]})
-    return [ALL_TYPES] if ALL_TYPES in types else types
-
-
-def _clean_brands(brand_ids: Iterable[int]) -> list[int]:
-    wanted = sorted(set(brand_ids))
-    found = set(Brand.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-    missing = [pk for pk in wanted if pk not in found]
-    if missing:
-        raise ValidationError({"brands": [f"Unknown brand: {', '.join(map(str, missing))}."]})
-    return wanted
-
-
-def webhook_endpoint_create(
-    *,
-    url: str,
-    description: str = "",
-    event_types: Sequence[str] = (ALL_TYPES,),
-    brand_ids: Iterable[int] = (),
-    enabled: bool = True,
-    owner_id: int | None = None,
-    key: str | None = None,
-) -> WebhookEndpoint:
-    """A new endpoint; it receives the events that commit from now on."""
-    with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.create(
-            url=_clean_url(url),
-            description=description,
-            event_types=_clean_types(event_types),
-            enabled=enabled,
-            owner_id=owner_id,
-            key=key,
-            secret=new_secret(),
-            queued_through=feed_high_water(),
-        )
-        endpoint.brands.set(_clean_brands(brand_ids))
-    return endpoint
-
-
-def _locked_endpoint(endpoint_id: int) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-
-
-def webhook_endpoint_update(
-    *,
-    endpoint_id: int,
-    url: str | None = None,
-    description: str | None = None,
-    event_types: Sequence[str] | None = None,
-    brand_ids: Iterable[int] | None = None,
-    enabled: bool | None = None,
-) -> WebhookEndpoint:
-    """Change an endpoint. Enabling a disabled one starts from the events committing now
-    (what happened while it was disabled is not sent; ``webhook_endpoint_replay`` sends it)."""
-    with transaction.atomic():
-        endpoint = _locked_endpoint(endpoint_id)
-        if url is not None:
-            endpoint.url = _clean_url(url)
-        if description is not None:
-            endpoint.description = description
-        if event_types is not None:
-            endpoint.event_types = _clean_types(event_types)
-        if enabled is not None and enabled != endpoint.enabled:
-            endpoint.enabled = enabled
-            if enabled:
-                endpoint.queued_through = max(endpoint.queued_through, feed_high_water())
-                endpoint.failing_since = None
-                endpoint.disabled_at = None
-                endpoint.disabled_reason = ""
-            else:
-                endpoint.disabled_at = now()
-                endpoint.disabled_reason = "disabled by a person"
-        endpoint.save()
-        if brand_ids is not None:
-            endpoint.brands.set(_clean_brands(brand_ids))
-    return endpoint
-
-
-def webhook_endpoint_delete(*, endpoint_id: int) -> None:
-    """Delete an endpoint with its queue and delivery log."""
-    with transaction.atomic():
-        endpoint = _locked_endpoint(endpoint_id)
-        WebhookDelivery.objects.filter(endpoint_id=endpoint.pk).delete()
-        WebhookMessage.objects.filter(endpoint_id=endpoint.pk).delete()
-        endpoint.delete()
-
-
-def webhook_endpoint_rotate_secret(*, endpoint_id: int) -> WebhookEndpoint:
-    """A new secret; the old one keeps signing (beside the new) for 24 hours."""
-    with transaction.atomic():
-        endpoint = _locked_endpoint(endpoint_id)
-        endpoint.previous_secret = endpoint.secret
-        endpoint.previous_secret_expires_at = now() + SECRET_OVERLAP
-        endpoint.secret = new_secret()
-        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
-    return endpoint
-
-
-def webhook_endpoint_ping(*, endpoint_id: int, actor: Actor | None) -> Event:
-    """Append a ``ping`` event for this endpoint alone (absent from the feed, never held
-    back); returns it (its public id comes after commit, see ``events_position``)."""
-    with transaction.atomic():
-        endpoint = _locked_endpoint(endpoint_id)
-        if not endpoint.enabled:
-            raise ConflictError(
-                "The endpoint is disabled: enable it first.", field="enabled", code="disabled"
-            )
-        row = _actor_row(actor)
-        event = Event.objects.create(
-            type=EventType.PING,
-            occurred_at=now(),
-            actor_kind=row.kind,
-            actor_name=row.name,
-            actor_user_id=row.user_id,
-            actor_api_key_id=row.api_key_id,
-            data={"endpoint": endpoint.pk},
-            endpoint_id=endpoint.pk,
-        )
-        transaction.on_commit(_notify_committed)
-    return event
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    after: int
-    until: int
-    queued: int
-    complete: bool
-
-
-def queue_for_endpoint(
-    endpoint: WebhookEndpoint, *, after: int, through: int, limit: int | None = None, pings: bool = True
-) -> tuple[int, int]:
-    """Queue for ``endpoint`` the events it covers with ``after < id <= through`` in id
-    order, ``QUEUE_BATCH`` at a time (two statements each); returns (messages queued, the
-    id queued through). Its pings (unless ``pings`` is false) are queued unordered. The
-    caller holds a transaction."""
-    event_filter = endpoint_scope(endpoint).event_filter(endpoint.pk)
-    if not pings:
-        event_filter &= Q(endpoint__isnull=True)
-    queued, cursor, moment = 0, after, now()
-    while cursor < through:
-        take = QUEUE_BATCH if limit is None else min(QUEUE_BATCH, limit - queued)
-        if take <= 0:
-            break
-        matched = list(
-            Event.objects.filter(event_filter, position__gt=cursor, position__lte=through)
-            .order_by("position")
-            .values_list("seq", "position", "endpoint_id")[:take]
-        )
-        WebhookMessage.objects.bulk_create(
-            WebhookMessage(
-                endpoint_id=endpoint.pk,
-                event_id=seq,
-                position=position or 0,  # never NULL: filtered on position
-                ordered=target is None,
-                next_attempt_at=moment,
-            )
-            for seq, position, target in matched
-        )
-        queued += len(matched)
-        cursor = through if len(matched) < take else int(matched[-1][1] or through)
-    return queued, cursor
-
-
-def webhook_endpoint_replay(*, endpoint_id: int, after: int) -> ReplayResult:
-    """Send again, in id order, every event after ``after`` that the endpoint covers and
-    has queued already (the later ones it is about to queue anyway), at most
-    ``WEBHOOK_REPLAY_MAX_EVENTS`` (``complete`` false: replay again from ``until``)."""
-    if after < 0:
-        raise ValidationError({"after": ["Must be 0 or more."]})
-    with transaction.atomic():
-        endpoint = _locked_endpoint(endpoint_id)
-        if not endpoint.enabled:
-            raise ConflictError(
-                "The endpoint is disabled: enable it first.", field="enabled", code="disabled"
-            )
-        through = endpoint.queued_through
-        limit = int(settings.WEBHOOK_REPLAY_MAX_EVENTS)
-        queued, cursor = queue_for_endpoint(endpoint, after=after, through=through, limit=limit, pings=False)
-        if queued:
-            transaction.on_commit(_notify_committed)
-    return ReplayResult(after=after, until=max(cursor, after), queued=queued, complete=cursor >= through)
-
-
-# --- Retention -----------------------------------------------------------------------------
+PURGE_BATCH = 5000
 
 
 def events_purge(*, moment: dt.datetime | None = None, batch: int = PURGE_BATCH) -> dict[str, int]:
@@ -411,30 +87,3 @@ def events_purge(*, moment: dt.datetime | None = None, batch: int = PURGE_BATCH)
         if len(seqs) < batch:
             break
     return counts
-
-
-# --- ALERT_WEBHOOK_URL ---------------------------------------------------------------------
-
-
-def alert_endpoint_sync(*, url: str) -> WebhookEndpoint | None:
-    """Keep ``ALERT_WEBHOOK_URL`` as a configured endpoint (run after every migrate;
-    idempotent): created once, its URL followed when the setting changes; an empty setting
-    leaves an existing endpoint alone (delete it in the admin)."""
-    url = url.strip()
-    if not url:
-        return None
-    with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().filter(key=ALERT_ENDPOINT_KEY).first()
-        if endpoint is None:
-            created = webhook_endpoint_create(
-                url=url,
-                description="ALERT_WEBHOOK_URL (serving changes)",
-                event_types=ALERT_EVENT_TYPES,
-                key=ALERT_ENDPOINT_KEY,
-            )
-            logger.info("webhook endpoint %s created from ALERT_WEBHOOK_URL", created.pk)
-            return created
-        if endpoint.url != url:
-            endpoint.url = _clean_url(url)
-            endpoint.save(update_fields=["url", "updated_at"])
-        return endpoint

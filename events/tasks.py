@@ -1,4 +1,5 @@
-"""Celery tasks of the events app: thin callers of ``events.dispatch`` and ``events.services``."""
+"""Celery tasks of the events app: thin callers of ``events.dispatch``, ``events.alert_emails``
+and ``events.services``, and the after-commit nudges of the two dispatchers."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from events.alert_emails import alert_emails_dispatch
 from events.dispatch import webhooks_dispatch
 from events.services import events_purge
 
 logger = logging.getLogger("budget.webhooks")
 
 DISPATCH_TASK = "events.dispatch_webhooks"
+ALERT_EMAIL_TASK = "events.dispatch_alert_emails"
 NUDGE_EXPIRES_SECONDS = 60
 
 
@@ -26,6 +29,15 @@ NUDGE_EXPIRES_SECONDS = 60
 def dispatch_webhooks() -> dict[str, int]:
     """Position new events and deliver what is due (Beat kicks it; commits nudge it)."""
     return webhooks_dispatch().as_dict()
+
+
+@shared_task(
+    name=ALERT_EMAIL_TASK, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3
+)
+def dispatch_alert_emails() -> dict[str, int]:
+    """Send the alert e-mails that are due (Beat kicks it every minute; commits of alert
+    events nudge it)."""
+    return alert_emails_dispatch().as_dict()
 
 
 @shared_task(
@@ -50,6 +62,14 @@ def send_nudge() -> None:
         logger.warning("could not nudge the webhook dispatcher (%s); Beat's next run will deliver", error)
 
 
+def send_alert_email_nudge() -> None:
+    """Enqueue an alert e-mail run now; a lost nudge waits for Beat's next minute."""
+    try:
+        dispatch_alert_emails.apply_async(expires=NUDGE_EXPIRES_SECONDS, retry=False)
+    except Exception as error:  # the change has committed; the log keeps the event
+        logger.warning("could not nudge the alert e-mails (%s); Beat's next run will send them", error)
+
+
 class Nudger:
     """Sends the after-commit nudges from a daemon thread of the process, so that a
     committing request never waits for the broker (a publish costs milliseconds: as much
@@ -61,8 +81,9 @@ class Nudger:
     dispatcher every few seconds and the log keeps the events.
     """
 
-    def __init__(self, send: Callable[[], None]) -> None:
+    def __init__(self, send: Callable[[], None], name: str = "webhook-nudger") -> None:
         self._send = send
+        self._name = name
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._wanted = False
@@ -74,7 +95,7 @@ class Nudger:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
                 self._wanted = self._busy = False
-                threading.Thread(target=self._run, name="webhook-nudger", daemon=True).start()
+                threading.Thread(target=self._run, name=self._name, daemon=True).start()
             self._wanted = True
             self._changed.notify_all()
 
@@ -91,7 +112,7 @@ class Nudger:
             try:
                 self._send()
             except Exception:  # send_nudge logs its own failures; never let the thread die
-                logger.exception("webhook nudge failed")
+                logger.exception("%s: nudge failed", self._name)
             finally:
                 with self._lock:
                     self._busy = False
@@ -104,3 +125,11 @@ nudger = Nudger(send_nudge)
 def nudge_dispatcher() -> None:
     """After a commit that wrote events: have the dispatcher run soon (in the background)."""
     nudger.request()
+
+
+alert_email_nudger = Nudger(send_alert_email_nudge, name="alert-email-nudger")
+
+
+def nudge_alert_emails() -> None:
+    """After a commit that wrote alert events: have the alert e-mails go out soon."""
+    alert_email_nudger.request()

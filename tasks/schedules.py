@@ -66,6 +66,14 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         5,
         "Position new events and deliver due webhooks (commits also nudge it at once).",
     ),
+    # Alert e-mails: commits of alert events nudge it; this runs the messages an interval
+    # held back, and those a lost nudge left.
+    PeriodicJob(
+        "dispatch alert emails",
+        "events.dispatch_alert_emails",
+        60,
+        "Send due alert e-mails (brands' alert_emails, one per type per ALERT_EMAIL_MIN_INTERVAL).",
+    ),
     PeriodicJob(
         "purge events",
         "events.purge_events",

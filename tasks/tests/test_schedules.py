@@ -28,6 +28,7 @@ DEFAULTS = {
     "reset monthly budgets": ("tasks.reset_monthly_budgets", 15, IntervalSchedule.MINUTES, 900),
     "beat heartbeat": ("tasks.heartbeat", 30, IntervalSchedule.SECONDS, 30),
     "dispatch webhooks": ("events.dispatch_webhooks", 5, IntervalSchedule.SECONDS, 5),
+    "dispatch alert emails": ("events.dispatch_alert_emails", 1, IntervalSchedule.MINUTES, 60),
     "purge events": ("events.purge_events", 1440, IntervalSchedule.MINUTES, 86400),
     "sweep watchdog": ("tasks.sweep_watchdog", 1, IntervalSchedule.MINUTES, 60),
 }
