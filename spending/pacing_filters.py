@@ -116,15 +116,19 @@ def _candidates(queryset: QuerySet[Any]) -> tuple[list[Brand], list[Campaign]]:
     bare = queryset.order_by().prefetch_related(None).select_related(None)
     if queryset.model is Brand:
         return list(bare.only(*_PACING_FIELDS, "timezone")), []
-    if queryset.model is Campaign:
-        loaded = bare.select_related("brand").only(*_PACING_FIELDS, "brand", "brand__timezone")
-        return [], list(loaded)
-    raise TypeError(f"pacing criteria apply to brands and campaigns, not {queryset.model.__name__}")
+    loaded = bare.select_related("brand").only(*_PACING_FIELDS, "brand", "brand__timezone")
+    return [], list(loaded)
+
+
+def _check_owners(queryset: QuerySet[Any]) -> None:
+    if queryset.model not in (Brand, Campaign):
+        raise TypeError(f"pacing criteria apply to brands and campaigns, not {queryset.model.__name__}")
 
 
 def matching_ids(queryset: QuerySet[Owners], *, at: dt.datetime, criteria: PacingCriteria) -> set[int]:
     """The ids of the owners of ``queryset`` whose pacing at ``at`` meets ``criteria`` (two
     queries; with no criterion, every id)."""
+    _check_owners(queryset)
     brands, campaigns = _candidates(_narrowed(queryset, criteria))
     brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=campaigns, at=at)
     low, high = pace_bands()
@@ -141,6 +145,7 @@ def filter_by_pacing(
     """``queryset`` limited to the owners whose pacing at ``at`` meets ``criteria``, still
     lazy, with its ordering, joins and prefetches (two queries now when pacing must be
     computed, none when SQL alone decides or there is no criterion)."""
+    _check_owners(queryset)
     if not criteria.active:
         return queryset
     narrowed = _narrowed(queryset, criteria)
