@@ -301,16 +301,16 @@ def test_filters_combine_with_scope_other_filters_ordering_pages_and_counts(read
     brands = filter_world()
     Team.objects.get(name=CLIENTS_TEAM).brands.remove(brands["Over"])
     Brand.objects.filter(pk=brands["Exhausted"].pk).update(is_active=False)
-    query = {"used_at_least": "0", "ordering": "-name", "page_size": 2}
+    query: dict[str, Any] = {"used_at_least": "0", "ordering": "-name", "page_size": 2}
 
     # when
     first = reader.get("/api/v1/brands/", query).json()
     second = reader.get("/api/v1/brands/", {**query, "page": 2}).json()
     active = reader.get("/api/v1/brands/", {**query, "is_active": "true"}).json()
     of_brand = reader.get(
-        "/api/v1/campaigns/", {"brand": brands["On"].pk, "projected_to_exhaust": "true"}
+        "/api/v1/campaigns/", {"brand": str(brands["On"].pk), "projected_to_exhaust": "true"}
     ).json()
-    hidden = reader.get("/api/v1/campaigns/", {"brand": brands["Over"].pk, "pacing": "over_pace"}).json()
+    hidden = reader.get("/api/v1/campaigns/", {"brand": str(brands["Over"].pk), "pacing": "over_pace"}).json()
 
     # then: counts and pages are of the filtered set in scope
     assert first["count"] == 4
