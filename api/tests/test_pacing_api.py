@@ -58,8 +58,8 @@ def world() -> dict[str, Any]:
         )
         uncapped = make_campaign(brand=brand, name="Open")
     with time_machine.travel(NOON, tick=False):
-        spend(capped, {**{n: "40.00" for n in range(1, 10)}, 10: "25.00"})
-        spend(uncapped, {n: "100.00" for n in range(5, 10)})
+        spend(capped, {**dict.fromkeys(range(1, 10), "40.00"), 10: "25.00"})
+        spend(uncapped, dict.fromkeys(range(5, 10), "100.00"))
     return {"brand": brand, "capped": capped, "open": uncapped}
 
 
@@ -238,7 +238,7 @@ def filter_world() -> dict[str, Brand]:
         "Exhausted": (None, "200.00", {9: "200.00"}),  # used 100%; exhaustion today
         "Uncapped": (None, None, {10: "50.00"}),  # no_budget, no cap: never "used"
         "Daily only": ("100.00", None, {10: "85.00"}),  # no_budget, 85% of today's cap
-        "On": ("150.00", "3000.00", {**{n: "100.00" for n in range(1, 10)}, 10: "50.00"}),
+        "On": ("150.00", "3000.00", {**dict.fromkeys(range(1, 10), "100.00"), 10: "50.00"}),
         # On: 950 of an expected 950.00, pace 1.0; used max(50/150, 950/3000) = 33.3%;
         # 100/day: today ends at 1000, + 100k >= 3000 takes 20 days: April 30.
     }
