@@ -27,7 +27,7 @@ from core.timeutils import local_date
 from spending.models import Spend
 from spending.pacing_inputs import pacing_for
 from spending.services import SpendInput, spend_record_many
-from spending.tests.test_pacing import oracle_pacing
+from spending.tests.test_pacing import assert_matches_oracle, oracle_pacing
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -64,22 +64,6 @@ def ledger_by_date(rows: list[tuple[dt.date, Decimal]], today: dt.date) -> dict[
     for date, amount in rows:
         history[date] += amount
     return dict(history)
-
-
-def assert_matches_oracle(block: dict[str, object], expected: dict[str, object]) -> None:
-    assert block["status"] == expected["status"]
-    for key in ("month_elapsed", "day_elapsed", "month_pace"):
-        assert block[key] == expected[key], key
-    for key in (
-        "run_rate_daily",
-        "projected_monthly_spend",
-        "expected_daily_spend",
-        "expected_monthly_spend",
-    ):
-        value = expected[key]
-        assert block[key] == (None if value is None else str(value)), key
-    exhaustion = expected["projected_exhaustion"]
-    assert block["projected_exhaustion"] == (None if exhaustion is None else str(exhaustion))
 
 
 @settings(max_examples=40, deadline=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,7 +29,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for_evaluation
 from ops.display import money
 from spending.pacing import Pacing
-from tasks.management.jobcommand import parse_at, resolve_brand_ids
+from tasks.management.jobcommand import add_brand_argument, parse_at, resolve_brand_ids
 
 FORMATS = ("table", "csv", "json")
 
@@ -129,12 +129,20 @@ def pace_cells(pacing: Pacing) -> list[str]:
     return [pace, pacing.status.value, money(pacing.projected_monthly_spend), exhaustion]
 
 
-def _cells(values: list[str]) -> str:
+def fixed_width_line(
+    columns: Sequence[tuple[str, int]], left_aligned: Collection[int], values: list[str]
+) -> str:
+    """One line of a terminal table: each value cut (``~``) or padded to its column's width,
+    left-aligned in ``left_aligned`` columns, else right-aligned (numbers)."""
     cells: list[str] = []
-    for index, ((_, width), value) in enumerate(zip(COLUMNS, values, strict=True)):
+    for index, ((_, width), value) in enumerate(zip(columns, values, strict=True)):
         text = value if len(value) <= width else value[: width - 1] + "~"
-        cells.append(text.ljust(width) if index in LEFT_ALIGNED else text.rjust(width))
+        cells.append(text.ljust(width) if index in left_aligned else text.rjust(width))
     return "  ".join(cells).rstrip()
+
+
+def _cells(values: list[str]) -> str:
+    return fixed_width_line(COLUMNS, LEFT_ALIGNED, values)
 
 
 def as_table(rows: list[BrandRow]) -> list[str]:
@@ -258,7 +266,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--brand", action="append", dest="brands", metavar="ID_OR_NAME")
+        add_brand_argument(parser, "this brand only (repeatable); every brand by default")
         parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
         parser.add_argument("--dry-run", action="store_true", help="accepted for symmetry: it only reads")
         parser.add_argument("--at", help="show the periods containing this ISO-8601 moment")

@@ -27,7 +27,8 @@ from campaigns.models import Campaign
 from ops.display import money
 from spending.pacing import Pacing
 from spending.pacing_inputs import pacing_for
-from tasks.management.jobcommand import parse_at, resolve_brand_ids
+from tasks.management.commands.budget_status import fixed_width_line
+from tasks.management.jobcommand import add_brand_argument, parse_at, resolve_brand_ids
 
 FORMATS = ("table", "csv", "json")
 PACING_FIELDS = (
@@ -100,11 +101,7 @@ LEFT_ALIGNED = {0, 1, 7, len(COLUMNS) - 1}
 
 
 def _cells(values: list[str]) -> str:
-    cells: list[str] = []
-    for index, ((_, width), value) in enumerate(zip(COLUMNS, values, strict=True)):
-        text = value if len(value) <= width else value[: width - 1] + "~"
-        cells.append(text.ljust(width) if index in LEFT_ALIGNED else text.rjust(width))
-    return "  ".join(cells).rstrip()
+    return fixed_width_line(COLUMNS, LEFT_ALIGNED, values)
 
 
 def _ratio(value: float | None) -> str:
@@ -189,13 +186,7 @@ class Command(BaseCommand):
     help = "The pacing block of brands (and with --campaigns of their campaigns): table, csv or json."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--brand",
-            action="append",
-            dest="brands",
-            metavar="ID_OR_NAME",
-            help="this brand only (repeatable); every brand by default",
-        )
+        add_brand_argument(parser, "this brand only (repeatable); every brand by default")
         parser.add_argument("--campaigns", action="store_true", help="each brand's campaigns too")
         parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
         parser.add_argument("--at", help="pace at this ISO-8601 moment instead of now")
