@@ -13,6 +13,18 @@ _BUDGET = {
     "monthly_remaining": "1600.00",
     "daily_available": True,
     "monthly_available": True,
+    "pacing": {
+        "month_elapsed": 0.433,
+        "expected_monthly_spend": "1083.33",
+        "month_pace": 0.92,
+        "status": "on_pace",
+        "run_rate_daily": "35.10",
+        "projected_monthly_spend": "2371.10",
+        "projected_exhaustion": None,
+        "day_elapsed": 0.75,
+        "expected_daily_spend": "75.00",
+        "run_rate_days": 7,
+    },
 }
 _STAMPS = {"created_at": "2026-11-01T09:30:00Z", "updated_at": "2026-11-21T14:05:12Z"}
 
@@ -62,6 +74,18 @@ CAMPAIGN = {
         "monthly_remaining": None,
         "daily_available": False,
         "monthly_available": True,
+        "pacing": {
+            "month_elapsed": 0.692,
+            "expected_monthly_spend": None,
+            "month_pace": None,
+            "status": "no_budget",
+            "run_rate_daily": "13.00",
+            "projected_monthly_spend": "427.00",
+            "projected_exhaustion": None,
+            "day_elapsed": 0.75,
+            "expected_daily_spend": "37.50",
+            "run_rate_days": 7,
+        },
     },
     **_STAMPS,
 }

@@ -6,12 +6,19 @@ parameter (``DjangoFilterBackend`` raises the FilterSet's form errors): booleans
 ``YYYY-MM-DD``, ``ordering`` is a comma-separated list of the fields each list names
 (``-`` for descending), applied with the primary key as the last tie-breaker so that
 pages are stable.
+
+Brands and campaigns also filter by pacing (API.md, "Pacing"): ``pacing`` (statuses,
+repeated or comma-separated), ``used_at_least`` (a percent) and ``projected_to_exhaust``.
+They apply after every other filter, together, through ``spending.pacing_filters`` at the
+request's moment (the one its pacing blocks show), so counts and pages are of the filtered
+set and the number of queries stays fixed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -24,11 +31,17 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.models import ID_MAX
-from core.timeutils import DATE_PATTERN, parse_date
+from core.timeutils import DATE_PATTERN, now, parse_date
 from scheduling.models import DaypartingSchedule
 from spending.models import SOURCE_MAX_LENGTH, Spend
+from spending.pacing import PacingStatus
+from spending.pacing_filters import PacingCriteria, filter_by_pacing
 
 _ID = re.compile(r"[1-9][0-9]{0,18}")
+# A non-negative number in decimal or exponent notation (no sign, no NaN or Infinity).
+_NUMBER = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?")
+PERCENT_MAX = 1_000_000
+PACING_STATUSES = [status.value for status in PacingStatus]
 
 
 class Parameter(forms.Field):
@@ -69,6 +82,42 @@ class DateParameter(Parameter):
             return parse_date(value)
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PercentParameter(Parameter):
+    """A percent: a number from 0 to ``PERCENT_MAX`` (``80``, ``12.5``, ``1e2``)."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _NUMBER.fullmatch(value) or Decimal(value) > PERCENT_MAX:
+            raise forms.ValidationError(
+                f"Enter a number from 0 to {PERCENT_MAX} (a percent).", code="invalid"
+            )
+        return Decimal(value)
+
+
+class StatusesParameter(Parameter):
+    """Pacing statuses: the parameter repeated, or values separated by commas (``?pacing=
+    under_pace,over_pace``); an unknown or empty value is an error naming it."""
+
+    widget = forms.SelectMultiple  # every value of a repeated parameter
+
+    def clean(self, value: Any) -> frozenset[PacingStatus] | None:
+        if not value:
+            return None
+        statuses: set[PacingStatus] = set()
+        for part in (part for raw in value for part in str(raw).split(",")):
+            if part == "":
+                raise forms.ValidationError("This parameter may not have an empty value.", code="blank")
+            if part not in PACING_STATUSES:
+                raise forms.ValidationError(
+                    f"Select a valid choice. {part} is not one of the available choices: "
+                    f"{', '.join(PACING_STATUSES)}.",
+                    code="invalid_choice",
+                )
+            statuses.add(PacingStatus(part))
+        return frozenset(statuses)
 
 
 class ChoiceParameter(forms.ChoiceField):
@@ -113,6 +162,63 @@ class OrderingFilter(filters.OrderingFilter):  # type: ignore[misc]
         return qs.order_by(*ordering)
 
 
+PACING_HELP = (
+    "Pacing status of `budget.pacing` (any of them): repeat the parameter or separate the values with commas."
+)
+USED_HELP = (
+    "A percent: keeps the owners with a daily or monthly cap of their own used at least this "
+    "much today or this month (`spend x 100 / budget >= used_at_least`); owners without caps "
+    "never match."
+)
+PROJECTED_HELP = (
+    "`true`: `budget.pacing.projected_exhaustion` falls within the current local month (an "
+    "exhausted owner's is today); `false`: it does not (or there is no monthly budget)."
+)
+
+
+@extend_schema_field({"type": "string", "enum": PACING_STATUSES, "description": PACING_HELP})
+class PacingStatusFilter(filters.MultipleChoiceFilter):  # type: ignore[misc]
+    field_class = StatusesParameter
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": PERCENT_MAX, "description": USED_HELP})
+class PercentFilter(filters.Filter):  # type: ignore[misc]
+    field_class = PercentParameter
+
+
+@extend_schema_field({"type": "boolean", "description": PROJECTED_HELP})
+class ProjectedFilter(BooleanFilter):
+    pass
+
+
+class PacingFilterSet(filters.FilterSet):  # type: ignore[misc]
+    """``pacing``, ``used_at_least`` and ``projected_to_exhaust`` of brands and campaigns:
+    applied together, after the other filters, by ``spending.pacing_filters``."""
+
+    pacing = PacingStatusFilter(method="pacing_later")
+    used_at_least = PercentFilter(method="pacing_later")
+    projected_to_exhaust = ProjectedFilter(method="pacing_later")
+
+    def pacing_later(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset  # see filter_queryset
+
+    def moment(self) -> dt.datetime:
+        """The request's one "now" (the view's), so that the filter and the blocks agree."""
+        view = getattr(self.request, "parser_context", {}).get("view")
+        moment = getattr(view, "moment", None)
+        return moment if isinstance(moment, dt.datetime) else now()
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        criteria = PacingCriteria(
+            statuses=data.get("pacing") or frozenset(),
+            used_at_least=data.get("used_at_least"),
+            projected_to_exhaust=data.get("projected_to_exhaust"),
+        )
+        return filter_by_pacing(queryset, at=self.moment(), criteria=criteria)
+
+
 # Parameter names that order by a column of another name (a relation orders by its id,
 # not by the related model's default ordering).
 _COLUMNS = {"brand": "brand_id", "campaign": "campaign_id"}
@@ -133,16 +239,19 @@ class NameSearchFilter(filters.FilterSet):  # type: ignore[misc]
     )
 
 
-class BrandFilter(NameSearchFilter):
+PACING_FILTERS = ["pacing", "used_at_least", "projected_to_exhaust"]
+
+
+class BrandFilter(NameSearchFilter, PacingFilterSet):
     is_active = BooleanFilter()
     ordering = ordering("id", "name", "created_at", "updated_at")
 
     class Meta:
         model = Brand
-        fields = ["is_active", "search", "ordering"]
+        fields = ["is_active", "search", *PACING_FILTERS, "ordering"]
 
 
-class CampaignFilter(NameSearchFilter):
+class CampaignFilter(NameSearchFilter, PacingFilterSet):
     brand = IdFilter(field_name="brand_id", label="Brand id")
     status = ChoiceFilter(choices=Status.choices)
     is_active = BooleanFilter()
@@ -151,7 +260,7 @@ class CampaignFilter(NameSearchFilter):
 
     class Meta:
         model = Campaign
-        fields = ["brand", "status", "is_active", "pause_reason", "search", "ordering"]
+        fields = ["brand", "status", "is_active", "pause_reason", "search", *PACING_FILTERS, "ordering"]
 
 
 class ScheduleFilter(NameSearchFilter):

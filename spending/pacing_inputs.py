@@ -151,6 +151,14 @@ def pacing_inputs(
     return brand_inputs, campaign_inputs
 
 
+def pace_bands() -> tuple[Decimal, Decimal]:
+    """(low, high): the settings ``PACING_LOW`` and ``PACING_HIGH`` when present, else 0.9
+    and 1.1."""
+    low = Decimal(str(getattr(settings, "PACING_LOW", PACING_LOW)))
+    high = Decimal(str(getattr(settings, "PACING_HIGH", PACING_HIGH)))
+    return low, high
+
+
 def pacing_for(
     *,
     brands: Sequence[Brand] = (),
@@ -162,8 +170,9 @@ def pacing_for(
     """The ``pacing`` block by id, for brands and for campaigns, at ``at`` (queries as
     ``pacing_inputs``). The pace bands default to the settings ``PACING_LOW`` and
     ``PACING_HIGH`` when present, else 0.9 and 1.1."""
-    low = low if low is not None else Decimal(str(getattr(settings, "PACING_LOW", PACING_LOW)))
-    high = high if high is not None else Decimal(str(getattr(settings, "PACING_HIGH", PACING_HIGH)))
+    default_low, default_high = pace_bands()
+    low = low if low is not None else default_low
+    high = high if high is not None else default_high
     brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=campaigns, at=at)
 
     def computed(inputs: Mapping[int, PacingInputs]) -> dict[int, Pacing]:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from api.fields import UNKNOWN_FIELD
 from api.states import BudgetStatus
 from core.timeutils import now
+from spending.pacing import Pacing, PacingStatus
 
 
 def context_moment(context: Mapping[str, Any]) -> dt.datetime:
@@ -46,6 +47,66 @@ class InputSerializer(serializers.Serializer[Any]):
         return value
 
 
+def _money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, allow_null=allow_null, help_text=help_text
+    )
+
+
+def _ratio(
+    help_text: str, *, allow_null: bool = False, max_value: float | None = None
+) -> serializers.FloatField:
+    return serializers.FloatField(
+        read_only=True, allow_null=allow_null, min_value=0, max_value=max_value, help_text=help_text
+    )
+
+
+class PacingSerializer(serializers.Serializer[Pacing]):
+    """How spend compares with the budgets at this moment, in the brand's time zone (API.md,
+    "Pacing"). Rendered by ``Pacing.as_json``; the fields declare its schema."""
+
+    month_elapsed = _ratio("Fraction of the local month gone, to the minute (3 places).", max_value=1)
+    expected_monthly_spend = _money(
+        "`monthly_budget x month_elapsed`; `null` without a monthly budget.", allow_null=True
+    )
+    month_pace = _ratio(
+        "`monthly_spend / expected_monthly_spend` (3 places); `null` without a monthly budget "
+        "or while nothing is expected yet (the month's first minute, a budget of 0).",
+        allow_null=True,
+    )
+    status = serializers.ChoiceField(
+        choices=[status.value for status in PacingStatus],
+        read_only=True,
+        help_text=(
+            "`no_budget` without a monthly budget; `exhausted` once it is used up; else by "
+            "`month_pace`: `under_pace` below PACING_LOW (0.9), `over_pace` above PACING_HIGH "
+            "(1.1), `on_pace` between."
+        ),
+    )
+    run_rate_daily = _money("Mean spend of the last 7 complete local days (fewer for a younger owner).")
+    projected_monthly_spend = _money(
+        "`monthly_spend + run_rate_daily x days left after today + max(0, run_rate_daily - today's spend)`."
+    )
+    projected_exhaustion = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The local date on which the projection reaches the monthly budget; `null` if it "
+            "does not within the month (or without a monthly budget)."
+        ),
+    )
+    day_elapsed = _ratio("Fraction of the local day gone, to the minute (3 places).", max_value=1)
+    expected_daily_spend = _money(
+        "`daily_budget x day_elapsed`; `null` without a daily budget.", allow_null=True
+    )
+    run_rate_days = serializers.IntegerField(
+        read_only=True, min_value=0, help_text="How many complete days `run_rate_daily` averages."
+    )
+
+    def to_representation(self, instance: Pacing) -> dict[str, Any]:
+        return instance.as_json()
+
+
 class BudgetSerializer(serializers.Serializer[BudgetStatus]):
     """Spend against the caps on the brand's local ``date`` and in its ``month``."""
 
@@ -73,6 +134,7 @@ class BudgetSerializer(serializers.Serializer[BudgetStatus]):
         read_only=True, help_text="Spend is below the daily cap (always true without one)."
     )
     monthly_available = serializers.BooleanField(read_only=True)
+    pacing = PacingSerializer(read_only=True)
 
 
 class RecordsSerializer(serializers.ListSerializer[Any]):

@@ -39,6 +39,20 @@ def test_create_returns_the_brand_with_its_budget_block(ops: APIClient) -> None:
         "monthly_remaining": "2500.00",
         "daily_available": True,
         "monthly_available": True,
+        # November in New York has a 25-hour day (Nov 1): 30 x 1440 + 60 = 43260 minutes, of
+        # which 20 x 1440 + 12 x 60 + 60 = 29580 are gone at noon on the 21st.
+        "pacing": {
+            "month_elapsed": 0.684,
+            "expected_monthly_spend": "1709.43",  # 2500 x 29580 / 43260
+            "month_pace": 0.0,
+            "status": "under_pace",
+            "run_rate_daily": "0.00",  # created today: no complete day yet, today's spend
+            "projected_monthly_spend": "0.00",
+            "projected_exhaustion": None,
+            "day_elapsed": 0.5,
+            "expected_daily_spend": "50.00",
+            "run_rate_days": 0,
+        },
     }
     assert Brand.objects.get(pk=body["id"]).timezone == "America/New_York"
 

@@ -27,7 +27,7 @@ from api.serializers import (
     BrandSerializer,
     BrandWriteSerializer,
 )
-from api.states import brand_statuses, campaign_statuses
+from api.states import brand_statuses, campaign_statuses, page_pacing
 from brands.models import Brand
 from brands.services import brand_delete, brand_update
 from campaigns.models import Campaign
@@ -35,7 +35,13 @@ from campaigns.selectors import campaigns_for_evaluation
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List brands", description="Filters: `is_active`, `search` (name)."),
+    list=extend_schema(
+        summary="List brands",
+        description=(
+            "Filters: `is_active`, `search` (name), and by pacing: `pacing` (statuses), "
+            "`used_at_least` (percent of a cap), `projected_to_exhaust`."
+        ),
+    ),
     retrieve=extend_schema(summary="Read a brand with its budget status"),
     create=extend_schema(
         summary="Create a brand",
@@ -106,7 +112,8 @@ class BrandViewSet(ManagedViewSet):
             campaigns_for_evaluation(Campaign.objects.filter(brand_id=brand.pk)).order_by("name", "pk")
         )
         context = self.get_serializer_context()
-        context["brand_statuses"] = brand_statuses([brand], self.moment)
-        context["campaign_statuses"] = campaign_statuses(campaigns, self.moment)
+        brand_pacing, campaign_pacing = page_pacing(brands=[brand], campaigns=campaigns, moment=self.moment)
+        context["brand_statuses"] = brand_statuses([brand], self.moment, brand_pacing)
+        context["campaign_statuses"] = campaign_statuses(campaigns, self.moment, campaign_pacing)
         data = BrandBudgetSerializer({"brand": brand, "campaigns": campaigns}, context=context).data
         return Response(data)

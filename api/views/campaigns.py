@@ -45,7 +45,11 @@ from events.services import events_position
 @extend_schema_view(
     list=extend_schema(
         summary="List campaigns",
-        description="Filters: `brand`, `status`, `is_active`, `pause_reason`, `search` (name).",
+        description=(
+            "Filters: `brand`, `status`, `is_active`, `pause_reason`, `search` (name), and by "
+            "pacing (the campaign's own caps): `pacing` (statuses), `used_at_least` (percent of a "
+            "cap), `projected_to_exhaust`."
+        ),
     ),
     retrieve=extend_schema(summary="Read a campaign with its serving state and budget status"),
     create=extend_schema(

@@ -529,9 +529,14 @@ def test_pacing_matches_the_oracle_over_random_histories(
         ),
         at=moment,
     ).as_json()
-    assert result["status"] == expected["status"]
+    assert_matches_oracle(result, expected)
+
+
+def assert_matches_oracle(block: dict[str, object], expected: dict[str, object]) -> None:
+    """A rendered block (``Pacing.as_json``) equals the oracle's values."""
+    assert block["status"] == expected["status"]
     for key in ("month_elapsed", "day_elapsed", "month_pace"):
-        assert result[key] == expected[key], key
+        assert block[key] == expected[key], key
     for key in (
         "run_rate_daily",
         "projected_monthly_spend",
@@ -539,9 +544,9 @@ def test_pacing_matches_the_oracle_over_random_histories(
         "expected_monthly_spend",
     ):
         value = expected[key]
-        assert result[key] == (None if value is None else str(value)), key
+        assert block[key] == (None if value is None else str(value)), key
     exhaustion = expected["projected_exhaustion"]
-    assert result["projected_exhaustion"] == (None if exhaustion is None else str(exhaustion))
+    assert block["projected_exhaustion"] == (None if exhaustion is None else str(exhaustion))
 
 
 def _used(daily: str | None, monthly: str | None, day: str, month: str) -> Fraction | None:

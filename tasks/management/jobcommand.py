@@ -75,17 +75,16 @@ def parse_at(value: str | None) -> dt.datetime:
     return moment
 
 
+def add_brand_argument(parser: CommandParser, help_text: str = "only this brand (repeatable)") -> None:
+    """``--brand ID_OR_NAME``, repeatable, into ``options["brands"]`` (see ``resolve_brand_ids``)."""
+    parser.add_argument("--brand", action="append", dest="brands", metavar="ID_OR_NAME", help=help_text)
+
+
 class JobCommand(BaseCommand, ABC):
     """Run a job in this process (no broker needed) and print its summary."""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--brand",
-            action="append",
-            dest="brands",
-            metavar="ID_OR_NAME",
-            help="only this brand (repeatable)",
-        )
+        add_brand_argument(parser)
         parser.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
         parser.add_argument("--at", help="evaluate at this ISO-8601 moment instead of now")
 

@@ -1,11 +1,13 @@
-"""Brands and their campaigns: spend against each cap, serving and why not.
+"""Brands and their campaigns: spend against each cap, pace and projection, serving and why not.
 
     python manage.py budget_status [--brand ID_OR_NAME ...] [--at ISO-MOMENT] [--format table|csv|json]
 
 ``table`` (the default) is for reading in a terminal, ``csv`` for a spreadsheet (the
 console's money format, as the admin's exports), ``json`` for scripts: the API's budget
 blocks (``GET /api/v1/brands/{id}/budget/``), computed and serialized by the same code
-(``api.states``, ``api.serializers.BudgetSerializer``). It only reads.
+(``api.states``, ``api.serializers.BudgetSerializer``), their ``pacing`` included. The
+table and the csv show the pacing's ``month_pace``, ``status``, ``projected_monthly_spend``
+and ``projected_exhaustion`` (``pacing_report`` shows the whole block). It only reads.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,12 +23,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from api.serializers import BudgetSerializer
-from api.states import BudgetStatus, CampaignStatus, brand_statuses, campaign_statuses
+from api.states import BudgetStatus, CampaignStatus, brand_statuses, campaign_statuses, page_pacing
 from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_for_evaluation
 from ops.display import money
-from tasks.management.jobcommand import parse_at, resolve_brand_ids
+from spending.pacing import Pacing
+from tasks.management.jobcommand import add_brand_argument, parse_at, resolve_brand_ids
 
 FORMATS = ("table", "csv", "json")
 
@@ -61,9 +64,10 @@ def status_rows(brand_ids: list[int] | None, moment: dt.datetime) -> list[BrandR
         brands = brands.filter(pk__in=brand_ids)
         campaigns = campaigns.filter(brand_id__in=brand_ids)
     brand_list = list(brands)
-    brand_figures = brand_statuses(brand_list, moment)
     loaded = list(campaigns_for_evaluation(campaigns).order_by("brand_id", "name", "pk"))
-    campaign_figures = campaign_statuses(loaded, moment)
+    brand_pacing, campaign_pacing = page_pacing(brands=brand_list, campaigns=loaded, moment=moment)
+    brand_figures = brand_statuses(brand_list, moment, brand_pacing)
+    campaign_figures = campaign_statuses(loaded, moment, campaign_pacing)
     by_brand: dict[int, list[CampaignRow]] = {}
     for campaign in loaded:
         by_brand.setdefault(campaign.brand_id, []).append(
@@ -109,17 +113,36 @@ COLUMNS = (
     ("MONTH", 13),
     ("MONTHLY BUDGET", 14),
     ("MONTHLY LEFT", 13),
+    ("PACE", 6),
+    ("PACING", 10),
+    ("PROJECTED", 13),
+    ("EXHAUSTS", 10),
     ("CURRENCY", 8),
 )
-LEFT_ALIGNED = {0, 1, 2, 3, len(COLUMNS) - 1}
+LEFT_ALIGNED = {0, 1, 2, 3, 12, len(COLUMNS) - 1}
+
+
+def pace_cells(pacing: Pacing) -> list[str]:
+    """month_pace ("-" when none), status, projected_monthly_spend, projected_exhaustion ("-")."""
+    pace = "-" if pacing.month_pace is None else f"{pacing.month_pace:.3f}"
+    exhaustion = "-" if pacing.projected_exhaustion is None else pacing.projected_exhaustion.isoformat()
+    return [pace, pacing.status.value, money(pacing.projected_monthly_spend), exhaustion]
+
+
+def fixed_width_line(
+    columns: Sequence[tuple[str, int]], left_aligned: Collection[int], values: list[str]
+) -> str:
+    """One line of a terminal table: each value cut (``~``) or padded to its column's width,
+    left-aligned in ``left_aligned`` columns, else right-aligned (numbers)."""
+    cells: list[str] = []
+    for index, ((_, width), value) in enumerate(zip(columns, values, strict=True)):
+        text = value if len(value) <= width else value[: width - 1] + "~"
+        cells.append(text.ljust(width) if index in left_aligned else text.rjust(width))
+    return "  ".join(cells).rstrip()
 
 
 def _cells(values: list[str]) -> str:
-    cells: list[str] = []
-    for index, ((_, width), value) in enumerate(zip(COLUMNS, values, strict=True)):
-        text = value if len(value) <= width else value[: width - 1] + "~"
-        cells.append(text.ljust(width) if index in LEFT_ALIGNED else text.rjust(width))
-    return "  ".join(cells).rstrip()
+    return fixed_width_line(COLUMNS, LEFT_ALIGNED, values)
 
 
 def as_table(rows: list[BrandRow]) -> list[str]:
@@ -143,6 +166,7 @@ def as_table(rows: list[BrandRow]) -> list[str]:
                     money(figures.monthly_spend),
                     money(figures.monthly_budget),
                     money(figures.monthly_remaining),
+                    *pace_cells(figures.pacing),
                     line.brand.currency,
                 ]
             )
@@ -164,6 +188,10 @@ CSV_HEADER = [
     "month",
     "monthly_budget",
     "monthly_remaining",
+    "month_pace",
+    "pacing_status",
+    "projected_monthly_spend",
+    "projected_exhaustion",
 ]
 
 
@@ -191,6 +219,7 @@ def as_csv_rows(rows: list[BrandRow]) -> list[list[str]]:
                 _csv_money(figures.monthly_spend),
                 _csv_money(figures.monthly_budget),
                 _csv_money(figures.monthly_remaining),
+                *(cell if cell != "-" else "" for cell in pace_cells(figures.pacing)),
             ]
         )
     return table
@@ -231,10 +260,13 @@ def as_json(rows: list[BrandRow], moment: dt.datetime) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Brands and their campaigns: spend, budget, remaining, serving and why not (table, csv or json)."
+    help = (
+        "Brands and their campaigns: spend, budget, remaining, pace and projection, serving and why "
+        "not (table, csv or json)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--brand", action="append", dest="brands", metavar="ID_OR_NAME")
+        add_brand_argument(parser, "this brand only (repeatable); every brand by default")
         parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
         parser.add_argument("--dry-run", action="store_true", help="accepted for symmetry: it only reads")
         parser.add_argument("--at", help="show the periods containing this ISO-8601 moment")
