@@ -2,16 +2,17 @@
 
 Everything here reads ``spending.pacing_inputs`` once for a whole list (one query for any
 number of brands and campaigns) and decides with the pure ``spending.pacing`` rules:
-``compute_pacing`` (the API's ``pacing`` block, with the ``PACING_LOW``/``PACING_HIGH``
-bands ``pacing_for`` uses) and ``used_fraction`` (the largest share of a cap used).
+``compute_pacing`` (the API's ``pacing`` block, with the bands of ``pace_bands``) and
+``used_fraction`` (the largest share of a cap used).
 
 * ``PacingListMixin`` (a ModelAdmin mixin): the changelist computes the pacing of the page's
   rows after loading them (one query per page, whatever its size); the ``pacing`` column and
   the export read it from the rows.
 * ``PacingFilter``: "near cap (>= 80%)", "over pace", "projected to exhaust this month".
-  ``matching_ids`` is the one place that decides: it reads the rows of the queryset it is
-  given (already limited to the viewer's scope and the other filters) and keeps those that
-  match, in two queries whatever their number.
+  They are criteria of ``spending.pacing_filters`` (the API's ``pacing=``,
+  ``used_at_least=80`` and ``projected_to_exhaust=true``): it narrows the queryset it is given
+  (already limited to the viewer's scope and the other filters) in two queries whatever its
+  size.
 * ``at_risk``: the brands and campaigns whose projection exhausts their monthly budget before
   the end of their local month, soonest first.
 """
@@ -19,13 +20,12 @@ bands ``pacing_for`` uses) and ``used_fraction`` (the largest share of a cap use
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Model, QuerySet
@@ -39,15 +39,14 @@ from campaigns.rules import Status
 from core.timeutils import now
 from ops.display import campaign_label, pacing_band
 from spending.pacing import (
-    PACING_HIGH,
-    PACING_LOW,
     Pacing,
     PacingInputs,
     PacingStatus,
     compute_pacing,
     used_fraction,
 )
-from spending.pacing_inputs import pacing_inputs
+from spending.pacing_filters import PacingCriteria, filter_by_pacing
+from spending.pacing_inputs import pace_bands, pacing_inputs
 
 if TYPE_CHECKING:
     from ops.generics import ModelAdmin
@@ -56,7 +55,8 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-NEAR_CAP = Fraction(80, 100)
+NEAR_CAP_PERCENT = 80
+NEAR_CAP = Fraction(NEAR_CAP_PERCENT, 100)
 ATTRIBUTE = "_ops_pacing"
 
 
@@ -80,20 +80,12 @@ class OwnerPacing:
         return self.pacing.projected_exhaustion is not None
 
 
-def pacing_bands() -> tuple[Decimal, Decimal]:
-    """The pace bands, as ``pacing_for`` reads them (settings, else 0.9 and 1.1)."""
-    return (
-        Decimal(str(getattr(settings, "PACING_LOW", PACING_LOW))),
-        Decimal(str(getattr(settings, "PACING_HIGH", PACING_HIGH))),
-    )
-
-
 def owners_pacing(
     *, brands: Sequence[Brand] = (), campaigns: Sequence[Campaign] = (), at: dt.datetime
 ) -> tuple[dict[int, OwnerPacing], dict[int, OwnerPacing]]:
     """Pacing and cap use by id, for brands and for campaigns (one query; campaigns should
     come with their brand loaded)."""
-    low, high = pacing_bands()
+    low, high = pace_bands()
     brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=campaigns, at=at)
 
     def computed(inputs: dict[int, PacingInputs]) -> dict[int, OwnerPacing]:
@@ -129,29 +121,12 @@ def pacing_of(row: Model, at: dt.datetime | None = None) -> OwnerPacing:
 
 # --- Filters -------------------------------------------------------------------------------
 
-CONDITIONS: dict[str, tuple[str, Callable[[OwnerPacing], bool]]] = {
-    "near_cap": ("Near cap (>= 80%)", lambda owner: owner.near_cap),
-    "over_pace": ("Over pace", lambda owner: owner.over_pace),
-    "exhausts": ("Projected to exhaust this month", lambda owner: owner.exhausts_this_month),
+# The console's filters, as criteria of the API's selector (``spending.pacing_filters``).
+CONDITIONS: dict[str, tuple[str, PacingCriteria]] = {
+    "near_cap": ("Near cap (>= 80%)", PacingCriteria.of(used_at_least=NEAR_CAP_PERCENT)),
+    "over_pace": ("Over pace", PacingCriteria.of(statuses=[PacingStatus.OVER_PACE])),
+    "exhausts": ("Projected to exhaust this month", PacingCriteria.of(projected_to_exhaust=True)),
 }
-
-
-def matching_ids(queryset: QuerySet[Any], condition: str, at: dt.datetime) -> list[int]:
-    """The ids of the brands or campaigns of ``queryset`` whose pacing at ``at`` meets
-    ``condition`` (a key of ``CONDITIONS``). Two queries: the rows, then their spend."""
-    test = CONDITIONS[condition][1]
-    model = queryset.model
-    rows_query = model._default_manager.filter(pk__in=queryset.values("pk")).order_by("pk")
-    if model is Campaign:
-        rows_query = rows_query.select_related("brand")
-    rows: list[Any] = list(rows_query)
-    by_brand, by_campaign = owners_pacing(
-        brands=[row for row in rows if isinstance(row, Brand)],
-        campaigns=[row for row in rows if isinstance(row, Campaign)],
-        at=at,
-    )
-    found = by_campaign if model is Campaign else by_brand
-    return sorted(pk for pk, owner in found.items() if test(owner))
 
 
 class PacingFilter(admin.SimpleListFilter):
@@ -168,7 +143,7 @@ class PacingFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in CONDITIONS:
             return queryset
-        return queryset.filter(pk__in=matching_ids(queryset, value, now()))
+        return filter_by_pacing(queryset, at=now(), criteria=CONDITIONS[value][1])
 
 
 # --- The lists' column -------------------------------------------------------------------------
