@@ -23,6 +23,7 @@ from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
 from core.budgets import remaining
+from core.forms import AlertEmailsFormField, AlertThresholdsFormField
 from core.timeutils import timezone_names
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
@@ -31,7 +32,16 @@ from ops.generics import ModelForm, TabularInline
 from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from ops.selectors import annotated, brands_with_spend
 
-EDITABLE = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "is_active")
+EDITABLE = (
+    "name",
+    "timezone",
+    "currency",
+    "daily_budget",
+    "monthly_budget",
+    "is_active",
+    "alert_thresholds",
+    "alert_emails",
+)
 
 
 class BrandForm(ModelForm[Brand]):
@@ -39,6 +49,19 @@ class BrandForm(ModelForm[Brand]):
         choices=[(name, name) for name in sorted(timezone_names())],
         initial="UTC",
         help_text="The brand's days and months (and so its budgets) follow this time zone.",
+    )
+    alert_thresholds = AlertThresholdsFormField(
+        required=False,
+        initial="50, 80, 100",
+        help_text=(
+            "Percents of each cap of the brand and its campaigns that alert, separated by commas "
+            "(1-1000, at most 10, e.g. 50, 80, 100); empty: no threshold alerts."
+        ),
+    )
+    alert_emails = AlertEmailsFormField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Addresses that receive the brand's alerts, separated by commas or lines (at most 20).",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -133,6 +156,7 @@ class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, ListExportMixin, ServiceModelAdmin
     fieldsets = (
         (None, {"fields": ("name", "timezone", "currency", "is_active")}),
         ("Budgets", {"fields": ("daily_budget", "monthly_budget")}),
+        ("Alerts", {"fields": ("alert_thresholds", "alert_emails")}),
         ("Spend (brand-local day and month)", {"fields": ("today", "month", "remaining_budget", "serving")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
