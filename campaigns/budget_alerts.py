@@ -305,16 +305,17 @@ def forecast_on_spend(
 ) -> int:
     """The forecast alert of a spend write ((brand id, date, amount) of each new spend): no
     query unless a brand's projection may move by more than 1% of its monthly budget; then
-    one for their pacing, and two more when an alert is due."""
+    two for their pacing (the brands, their rollups), and two more when an alert is due."""
     by_brand: dict[int, list[tuple[dt.date, Decimal]]] = {}
     for brand_id, day, amount in spends:
         by_brand.setdefault(brand_id, []).append((day, amount))
     today = {pk: local_date(brands[pk].timezone, moment) for pk in by_brand}
-    candidates = [
-        brands[pk] for pk, amounts in sorted(by_brand.items()) if _may_move(brands[pk], amounts, today[pk])
-    ]
-    if not candidates:
+    moving = [pk for pk, amounts in sorted(by_brand.items()) if _may_move(brands[pk], amounts, today[pk])]
+    if not moving:
         return 0
+    # Read whole (the spend path loads brands without their timestamps; pacing needs the
+    # creation date): one query for all of them, under the locks the caller holds.
+    candidates = list(Brand.objects.filter(pk__in=moving).order_by("pk"))
     inputs, _ = pacing_inputs(brands=candidates, at=moment)
     due = []
     for brand in candidates:

@@ -85,9 +85,7 @@ def test_a_bulk_jump_from_40_to_120_percent_writes_50_80_and_100_at_once() -> No
     campaigns = [make_campaign(brand=brand) for _ in range(2)]
     spend(campaigns[0], "40.00")
 
-    spend_record_many(
-        items=[SpendInput(campaigns[0].pk, "50.00"), SpendInput(campaigns[1].pk, "30.00")]
-    )
+    spend_record_many(items=[SpendInput(campaigns[0].pk, "50.00"), SpendInput(campaigns[1].pk, "30.00")])
 
     assert [t for _, _, t, _, _ in reached()] == [50, 80, 100]
     assert AlertMark.objects.count() == 3
