@@ -208,7 +208,7 @@ class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, ListExportMixin, ServiceModelAdmin
             return brand_create_in_team(
                 team_id=self.new_team_id(request, data),
                 actor=Actor.for_user(request.user),
-                **{name: data[name] for name in EDITABLE},
+                **{name: data[name] for name in EDITABLE if data.get(name, "") is not None},
             )
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)

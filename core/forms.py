@@ -68,7 +68,9 @@ class _AlertListFormField(forms.CharField):
             return as_text(value)
         return value
 
-    def to_python(self, value: Any) -> list[Any]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[Any] | None:  # type: ignore[override]
+        if value is None:  # not in the submitted data at all: left as it is
+            return None
         if isinstance(value, list | tuple):
             value = as_text(value)
         try:
@@ -80,6 +82,8 @@ class _AlertListFormField(forms.CharField):
         return None
 
     def has_changed(self, initial: Any, data: Any) -> bool:
+        if data is None:
+            return False
         try:
             return self.to_python(initial) != self.to_python(data)
         except ValidationError:
