@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -38,9 +39,11 @@ def _serving_campaigns(count: int, seed: int) -> list[tuple[int, int, Decimal | 
 
 def crossing_spend_figure(count: int) -> Figure:
     """``spend_record`` of spends that each exhaust their campaign's daily cap: the ledger row,
-    the rollups, the pause and its ``campaign.paused`` event in one transaction, against a raw
-    transaction doing the same writes (the single spend's, plus the campaign's
-    serving state and one event row). The picked campaigns are put back afterwards."""
+    the rollups, the pause and its ``campaign.paused`` event in one transaction (and the 100%
+    threshold's mark and ``budget.threshold_reached`` event: the seeded brands have the default
+    thresholds), against a raw transaction doing the same writes (the single spend's, plus the
+    campaign's serving state, its event row, and the threshold's mark and event row). The
+    picked campaigns are put back afterwards."""
     from core import pgdriver
     from core.actors import Actor
     from events.models import Event
@@ -82,6 +85,7 @@ def crossing_spend_figure(count: int) -> Figure:
                 " FALSE, NULL)",
                 [brand_id, campaign_id, PAUSED_DATA],
             )
+            _raw_threshold_writes(cursor, campaign_id, brand_id, zones[brand_id], 100)
 
     service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
@@ -96,7 +100,8 @@ def crossing_spend_figure(count: int) -> Figure:
         "crossing spend (pauses; campaign.paused in its transaction), in process",
         service_rate,
         "spends/s",
-        f"raw {pgdriver.in_use()} transaction (the single spend's writes + the pause + one event row)",
+        f"raw {pgdriver.in_use()} transaction (the single spend's writes + the pause + its event row"
+        " + the 100% threshold's mark and event row)",
         baseline_rate,
         target=">= 0.5x",
         min_ratio=0.5,
@@ -126,6 +131,24 @@ REACHED_DATA = json.dumps(
         "currency": "USD",
     }
 )
+
+
+def _raw_threshold_writes(cursor: Any, campaign_id: int, brand_id: int, zone: str, threshold: int) -> None:
+    """A threshold alert by hand: its mark, and its event if the mark is new."""
+    cursor.execute(
+        "INSERT INTO spending_alertmark (owner_kind, owner_id, period, period_start, threshold,"
+        " created_at) VALUES ('campaign', %s, 'daily', (now() AT TIME ZONE %s)::date, %s, now())"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        [campaign_id, zone, threshold],
+    )
+    if cursor.fetchall():
+        cursor.execute(
+            "INSERT INTO events_event (type, occurred_at, brand_id, campaign_id, actor_kind,"
+            " actor_name, actor_user_id, actor_api_key_id, data, audit, endpoint_id)"
+            " VALUES ('budget.threshold_reached', now(), %s, %s, 'system', 'spend', NULL, NULL,"
+            " %s::jsonb, FALSE, NULL)",
+            [brand_id, campaign_id, REACHED_DATA],
+        )
 
 
 def threshold_spend_figure(count: int) -> Figure:
@@ -160,20 +183,7 @@ def threshold_spend_figure(count: int) -> Figure:
         campaign_id, brand_id, _ = raw_picks[index]
         with pgdriver.transaction(raw) as cursor:
             raw_spend_writes(cursor, campaign_id, brand_id, zones[brand_id], _CROSSING_AMOUNT)
-            cursor.execute(
-                "INSERT INTO spending_alertmark (owner_kind, owner_id, period, period_start, threshold,"
-                " created_at) VALUES ('campaign', %s, 'daily', (now() AT TIME ZONE %s)::date, 50, now())"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                [campaign_id, zones[brand_id]],
-            )
-            if cursor.fetchall():
-                cursor.execute(
-                    "INSERT INTO events_event (type, occurred_at, brand_id, campaign_id, actor_kind,"
-                    " actor_name, actor_user_id, actor_api_key_id, data, audit, endpoint_id)"
-                    " VALUES ('budget.threshold_reached', now(), %s, %s, 'system', 'spend', NULL, NULL,"
-                    " %s::jsonb, FALSE, NULL)",
-                    [brand_id, campaign_id, REACHED_DATA],
-                )
+            _raw_threshold_writes(cursor, campaign_id, brand_id, zones[brand_id], 50)
 
     service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
