@@ -26,6 +26,17 @@ FROM brands_brand b WHERE b.id = c.brand_id AND c.id = ANY(%s)
 """
 
 
+def _put_back(picks: list[tuple[int, int, Decimal | None]], *, serving: bool) -> None:
+    """The picked campaigns' daily caps as they were (and, ``serving``, serving again)."""
+    state = ", is_active = TRUE, pause_reason = ''" if serving else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE campaigns_campaign c SET daily_budget = p.budget{state}"  # noqa: S608 - fixed text
+            " FROM unnest(%s::bigint[], %s::numeric[]) AS p(id, budget) WHERE c.id = p.id",
+            [[campaign_id for campaign_id, _, _ in picks], [budget for _, _, budget in picks]],
+        )
+
+
 def _serving_campaigns(count: int, seed: int) -> list[tuple[int, int, Decimal | None]]:
     """``count`` distinct serving campaigns (id, brand id, daily budget), picked at random."""
     with connection.cursor() as cursor:
@@ -90,12 +101,7 @@ def crossing_spend_figure(count: int) -> Figure:
     service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
     written = paused.count() - before
-    with connection.cursor() as django_cursor:  # put the campaigns back as they were
-        django_cursor.execute(
-            "UPDATE campaigns_campaign c SET daily_budget = p.budget, is_active = TRUE, pause_reason = ''"
-            " FROM unnest(%s::bigint[], %s::numeric[]) AS p(id, budget) WHERE c.id = p.id",
-            [ids, [budget for _, _, budget in picks]],
-        )
+    _put_back(picks, serving=True)
     return Figure(
         "crossing spend (pauses; campaign.paused in its transaction), in process",
         service_rate,
@@ -188,12 +194,7 @@ def threshold_spend_figure(count: int) -> Figure:
     service_rate, baseline_rate = alternated_rates(count, service, baseline)
     raw.close()
     written = reached.count() - before
-    with connection.cursor() as django_cursor:  # put the caps back as they were
-        django_cursor.execute(
-            "UPDATE campaigns_campaign c SET daily_budget = p.budget"
-            " FROM unnest(%s::bigint[], %s::numeric[]) AS p(id, budget) WHERE c.id = p.id",
-            [ids, [budget for _, _, budget in picks]],
-        )
+    _put_back(picks, serving=False)
     return Figure(
         "threshold-crossing spend (50% of its cap; mark + budget.threshold_reached), in process",
         service_rate,

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 
 from access.services import brand_create_in_team
 from brands.models import Brand
-from brands.services import brand_set_active, brand_update
+from brands.services import AUDITED_FIELDS, brand_set_active, brand_update
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
@@ -32,16 +32,7 @@ from ops.generics import ModelForm, TabularInline
 from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from ops.selectors import annotated, brands_with_spend
 
-EDITABLE = (
-    "name",
-    "timezone",
-    "currency",
-    "daily_budget",
-    "monthly_budget",
-    "is_active",
-    "alert_thresholds",
-    "alert_emails",
-)
+EDITABLE = AUDITED_FIELDS  # what a person edits is what the brand's events audit
 
 
 class BrandForm(ModelForm[Brand]):
