@@ -36,6 +36,8 @@ BRAND = {
     "daily_budget": "100.00",
     "monthly_budget": "2500.00",
     "is_active": True,
+    "alert_thresholds": [50, 80, 100],
+    "alert_emails": ["ops@example.com"],
     "budget": _BUDGET,
     **_STAMPS,
 }
@@ -48,6 +50,8 @@ BRAND_REQUEST = OpenApiExample(
         "daily_budget": "100.00",
         "monthly_budget": "2500.00",
         "is_active": True,
+        "alert_thresholds": [50, 80, 100],
+        "alert_emails": ["ops@example.com"],
     },
     request_only=True,
 )

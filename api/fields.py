@@ -15,6 +15,19 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.alerts import (
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    EMAILS_HELP,
+    MAX_EMAILS,
+    MAX_THRESHOLDS,
+    THRESHOLD_MAX,
+    THRESHOLD_MIN,
+    THRESHOLDS_HELP,
+    AlertSettingError,
+    parse_alert_emails,
+    parse_alert_thresholds,
+)
 from core.models import ID_MAX
 from core.money import AMOUNT_PATTERN, MAX_AMOUNT, MoneyError, parse_amount
 from core.text import TextError, check_text
@@ -162,3 +175,53 @@ class CurrencyField(TextField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(trim_whitespace=False, validators=[validate_currency], **kwargs)
+
+
+THRESHOLDS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": THRESHOLD_MIN, "maximum": THRESHOLD_MAX},
+    "maxItems": MAX_THRESHOLDS,
+    "uniqueItems": True,
+    "example": [50, 80, 100],
+    "description": THRESHOLDS_HELP,
+}
+EMAILS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "maxLength": EMAIL_MAX_LENGTH, "pattern": EMAIL_PATTERN},
+    "maxItems": MAX_EMAILS,
+    "uniqueItems": True,
+    "example": ["ops@example.com"],
+    "description": EMAILS_HELP + " Repeats are compared case-insensitively.",
+}
+
+
+class _AlertSettingField(serializers.Field[list[Any], Any, list[Any], Any]):
+    """A list parsed by its one parser in ``core.alerts``."""
+
+    def parse(self, data: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        try:
+            return self.parse(data)
+        except AlertSettingError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from None
+
+    def to_representation(self, value: list[Any]) -> list[Any]:
+        return list(value)
+
+
+@extend_schema_field(THRESHOLDS_SCHEMA)
+class AlertThresholdsField(_AlertSettingField):
+    """``alert_thresholds``: ``core.alerts.parse_alert_thresholds`` (stored ascending)."""
+
+    def parse(self, data: Any) -> list[Any]:
+        return parse_alert_thresholds(data)
+
+
+@extend_schema_field(EMAILS_SCHEMA)
+class AlertEmailsField(_AlertSettingField):
+    """``alert_emails``: ``core.alerts.parse_alert_emails``."""
+
+    def parse(self, data: Any) -> list[Any]:
+        return parse_alert_emails(data)

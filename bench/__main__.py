@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     recreate_database(url)
     from django.core.management import call_command
 
-    from bench import measures
+    from bench import crossing, measures
     from bench.seed import SCALES, Scale, seed
 
     base = SCALES[args.scale]
@@ -112,8 +112,10 @@ def main(argv: list[str]) -> int:
     print("sweep measured", flush=True)
     figures.append(measures.single_spend_figure(200 if small else 2000))
     print("single spend measured", flush=True)
-    figures.append(measures.crossing_spend_figure(100 if small else 1000))
+    figures.append(crossing.crossing_spend_figure(100 if small else 1000))
     print("crossing spend measured", flush=True)
+    figures.append(crossing.threshold_spend_figure(100 if small else 1000))
+    print("threshold-crossing spend measured", flush=True)
     figures.append(measures.bulk_service_figure(batches=3 if small else 20, size=1000))
     print("bulk measured", flush=True)
 

@@ -282,103 +282,14 @@ def single_spend_figure(count: int) -> Figure:
     )
 
 
-# --- 3. A crossing spend in process (it pauses its campaign and writes campaign.paused) -------
-
-_CROSSING_AMOUNT = "0.37"
 # The data of the serving events the baselines write (as the engine writes them).
 PAUSED_DATA = json.dumps(
     {"reason": "campaign_daily_budget", "reasons": ["campaign_daily_budget"], "previous_reason": None}
 )
 RESUMED_DATA = json.dumps({"reason": None, "reasons": [], "previous_reason": "campaign_daily_budget"})
 
-# Each picked campaign's daily cap becomes its spend today (brand-local) plus one spend, so
-# the next spend of that amount exhausts it: that spend pauses the campaign.
-_CAP_AT_NEXT_SPEND = """
-UPDATE campaigns_campaign c
-SET daily_budget = COALESCE((SELECT d.amount FROM spending_campaigndailyspend d
-                             WHERE d.campaign_id = c.id
-                               AND d.date = (now() AT TIME ZONE b.timezone)::date), 0) + %s::numeric
-FROM brands_brand b WHERE b.id = c.brand_id AND c.id = ANY(%s)
-"""
 
-
-def _serving_campaigns(count: int, seed: int) -> list[tuple[int, int, Decimal | None]]:
-    """``count`` distinct serving campaigns (id, brand id, daily budget), picked at random."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, brand_id, daily_budget FROM campaigns_campaign WHERE status = 'active' AND is_active"
-            " ORDER BY id"
-        )
-        rows = [(int(a), int(b), c) for a, b, c in cursor.fetchall()]
-    return random.Random(seed).sample(rows, count)  # noqa: S311 - benchmark sampling
-
-
-def crossing_spend_figure(count: int) -> Figure:
-    """``spend_record`` of spends that each exhaust their campaign's daily cap: the ledger row,
-    the rollups, the pause and its ``campaign.paused`` event in one transaction, against a raw
-    transaction doing the same writes (the single spend's, plus the campaign's
-    serving state and one event row). The picked campaigns are put back afterwards."""
-    from core import pgdriver
-    from core.actors import Actor
-    from events.models import Event
-    from spending.services import spend_record
-
-    picks = _serving_campaigns(count * 2, seed=6)
-    service_picks, raw_picks = picks[:count], picks[count:]
-    ids = [campaign_id for campaign_id, _, _ in picks]
-    service_ids = [campaign_id for campaign_id, _, _ in service_picks]
-    paused = Event.objects.filter(type="campaign.paused", campaign_id__in=service_ids)
-    before = paused.count()
-    with connection.cursor() as django_cursor:
-        django_cursor.execute(_CAP_AT_NEXT_SPEND, [_CROSSING_AMOUNT, ids])
-    actor = Actor.system("bench")
-
-    def service(index: int) -> None:
-        campaign_id, _, _ = service_picks[index]
-        outcome = spend_record(campaign_id=campaign_id, amount=_CROSSING_AMOUNT, source="bench", actor=actor)
-        assert not outcome.campaign_state.is_active, "the crossing spend must pause its campaign"
-
-    raw = pgdriver.connect(raw_dsn())
-    with raw.cursor() as cursor:
-        cursor.execute("SELECT id, timezone FROM brands_brand")
-        zones: dict[int, str] = dict(cursor.fetchall())
-
-    def baseline(index: int) -> None:
-        campaign_id, brand_id, _ = raw_picks[index]
-        with pgdriver.transaction(raw) as cursor:
-            raw_spend_writes(cursor, campaign_id, brand_id, zones[brand_id], _CROSSING_AMOUNT)
-            cursor.execute(
-                "UPDATE campaigns_campaign SET is_active = FALSE, pause_reason = 'campaign_daily_budget',"
-                " updated_at = now() WHERE id = %s",
-                [campaign_id],
-            )
-            cursor.execute(
-                "INSERT INTO events_event (type, occurred_at, brand_id, campaign_id, actor_kind, actor_name,"
-                " actor_user_id, actor_api_key_id, data, audit, endpoint_id)"
-                " VALUES ('campaign.paused', now(), %s, %s, 'system', 'spend', NULL, NULL, %s::jsonb,"
-                " FALSE, NULL)",
-                [brand_id, campaign_id, PAUSED_DATA],
-            )
-
-    service_rate, baseline_rate = alternated_rates(count, service, baseline)
-    raw.close()
-    written = paused.count() - before
-    with connection.cursor() as django_cursor:  # put the campaigns back as they were
-        django_cursor.execute(
-            "UPDATE campaigns_campaign c SET daily_budget = p.budget, is_active = TRUE, pause_reason = ''"
-            " FROM unnest(%s::bigint[], %s::numeric[]) AS p(id, budget) WHERE c.id = p.id",
-            [ids, [budget for _, _, budget in picks]],
-        )
-    return Figure(
-        "crossing spend (pauses; campaign.paused in its transaction), in process",
-        service_rate,
-        "spends/s",
-        f"raw {pgdriver.in_use()} transaction (the single spend's writes + the pause + one event row)",
-        baseline_rate,
-        target=">= 0.5x",
-        min_ratio=0.5,
-        extra={"spends": count, "events_written": written},
-    )
+# --- 3. Crossing spends: bench/crossing.py ------------------------------------------------
 
 
 # --- 4. Bulk ingestion in process -----------------------------------------------------------

@@ -43,7 +43,7 @@ def seed(scale: Scale) -> dict[str, int]:
             " SELECT 'Bench brand ' || i, (%s::text[])[1 + i %% %s], 'USD',"
             "  CASE WHEN i %% 10 = 0 THEN NULL ELSE 500 + (i %% 7) * 250 END,"
             "  CASE WHEN i %% 10 = 0 THEN NULL ELSE (500 + (i %% 7) * 250) * 28 END,"
-            "  i %% 50 <> 0, '[50, 80, 100]'::jsonb, '[]'::jsonb, now(), now()"
+            "  i %% 50 <> 0, '[50, 80, 100]'::jsonb, '[]'::jsonb, now(), now()"  # the default thresholds
             " FROM generate_series(1, %s) AS i"
         )
         cursor.execute(brands_sql, [list(TIMEZONES), len(TIMEZONES), scale.brands])

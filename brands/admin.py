@@ -18,11 +18,12 @@ from django.utils.safestring import SafeString
 
 from access.services import brand_create_in_team
 from brands.models import Brand
-from brands.services import brand_set_active, brand_update
+from brands.services import AUDITED_FIELDS, brand_set_active, brand_update
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
 from core.actors import Actor
 from core.budgets import remaining
+from core.forms import AlertEmailsFormField, AlertThresholdsFormField
 from core.timeutils import timezone_names
 from ops.admin_base import ServiceModelAdmin, budgets_not_negative
 from ops.display import money, usage_bar
@@ -32,7 +33,7 @@ from ops.pacing import PacingFilter, PacingListMixin
 from ops.scope import TEAM_PLACEHOLDER, JoinsTeamOnAdd, ScopedAdmin
 from ops.selectors import annotated, brands_with_spend
 
-EDITABLE = ("name", "timezone", "currency", "daily_budget", "monthly_budget", "is_active")
+EDITABLE = AUDITED_FIELDS  # what a person edits is what the brand's events audit
 
 
 class BrandForm(ModelForm[Brand]):
@@ -40,6 +41,19 @@ class BrandForm(ModelForm[Brand]):
         choices=[(name, name) for name in sorted(timezone_names())],
         initial="UTC",
         help_text="The brand's days and months (and so its budgets) follow this time zone.",
+    )
+    alert_thresholds = AlertThresholdsFormField(
+        required=False,
+        initial="50, 80, 100",
+        help_text=(
+            "Percents of each cap of the brand and its campaigns that alert, separated by commas "
+            "(1-1000, at most 10, e.g. 50, 80, 100); empty: no threshold alerts."
+        ),
+    )
+    alert_emails = AlertEmailsFormField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Addresses that receive the brand's alerts, separated by commas or lines (at most 20).",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -134,6 +148,7 @@ class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, PacingListMixin, ListExportMixin, 
     fieldsets = (
         (None, {"fields": ("name", "timezone", "currency", "is_active")}),
         ("Budgets", {"fields": ("daily_budget", "monthly_budget")}),
+        ("Alerts", {"fields": ("alert_thresholds", "alert_emails")}),
         (
             "Spend (brand-local day and month)",
             {"fields": ("today", "month", "pacing", "remaining_budget", "serving")},
@@ -188,7 +203,7 @@ class BrandAdmin(JoinsTeamOnAdd, ScopedAdmin, PacingListMixin, ListExportMixin, 
             return brand_create_in_team(
                 team_id=self.new_team_id(request, data),
                 actor=Actor.for_user(request.user),
-                **{name: data[name] for name in EDITABLE},
+                **{name: data[name] for name in EDITABLE if data.get(name, "") is not None},
             )
         changes = {name: data[name] for name in form.changed_data if name in EDITABLE}
         return brand_update(brand_id=form.instance.pk, actor=Actor.for_user(request.user), **changes)

@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.db.models import Value
 
+from core.alerts import EMAILS_HELP, THRESHOLDS_HELP, validate_alert_emails, validate_alert_thresholds
 from core.fields import budget_field
 from core.models import TimeStampedModel
 from core.timeutils import local_date
@@ -26,9 +28,21 @@ class Brand(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     # API.md "Alerts": integer percents of every cap of the brand and its campaigns at which
     # a ``budget.threshold_reached`` event is written; ``[]`` turns threshold alerts off.
-    alert_thresholds = models.JSONField(default=default_alert_thresholds, blank=True)
+    alert_thresholds = models.JSONField(
+        default=default_alert_thresholds,
+        db_default=Value([50, 80, 100], output_field=models.JSONField()),
+        blank=True,
+        validators=[validate_alert_thresholds],
+        help_text=THRESHOLDS_HELP,
+    )
     # Addresses that receive the brand's threshold, forecast and pause alerts by email.
-    alert_emails = models.JSONField(default=list, blank=True)
+    alert_emails = models.JSONField(
+        default=list,
+        db_default=Value([], output_field=models.JSONField()),
+        blank=True,
+        validators=[validate_alert_emails],
+        help_text=EMAILS_HELP,
+    )
 
     class Meta:
         ordering = ["name"]

@@ -405,7 +405,9 @@ ALERT_EMAIL_MIN_INTERVAL = env_int("ALERT_EMAIL_MIN_INTERVAL", 15 * 60)
 # (EMAIL_HOST, ...); tests collect them in django.core.mail.outbox (pytest-django: locmem).
 # EMAIL_BACKEND may name another backend (the end-to-end test's worker writes files:
 # django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = (
+    os.environ.get("EMAIL_BACKEND", "").strip() or "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "").strip() or None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "Budget System <alerts@localhost>"
 EMAIL_TIMEOUT = 10  # seconds: a message is sent while its state's row is locked

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from brands.store import lock_brands
+from campaigns.budget_alerts import thresholds_rearm
 from campaigns.engine import ReconcileResult as ReconcileResult  # the engine's public names
 from campaigns.engine import evaluate_campaigns, serving_event_data
 from campaigns.engine import reconcile as reconcile
@@ -154,6 +155,11 @@ def campaign_update(
         campaign.full_clean()
         campaign.save()
         event_append_many(events=events, actor=actor)
+        if {"daily_budget", "monthly_budget"} & changes.keys():
+            # A raised cap re-arms its thresholds above the usage; a lowered one alerts now.
+            thresholds_rearm(
+                brand=campaign.brand, campaigns=[campaign], include_brand=False, actor=actor, moment=moment
+            )
         fresh = list(campaigns_for_evaluation(Campaign.objects.filter(pk=campaign.pk)))
         evaluate_campaigns(fresh, actor=actor, moment=moment)
         return fresh[0]

@@ -71,12 +71,25 @@ def _columns(model: type[Brand] | type[Campaign], alias: str) -> tuple[str, tupl
 Loaded = TypeVar("Loaded", Brand, Campaign)
 
 
+@cache
+def _converted(model: type[Model]) -> tuple[tuple[str, Any], ...]:
+    """The loaded fields whose raw value the database driver does not decode (``from_db_value``)."""
+    return tuple(
+        (str(f.attname), f)
+        for f in model._meta.concrete_fields
+        if f.name not in ("created_at", "updated_at") and hasattr(f, "from_db_value")
+    )
+
+
 def _instance(model: type[Loaded], attnames: Sequence[str], values: Sequence[Any], alias: str) -> Loaded:
     """A model instance from a row, as ``Model.from_db`` makes it minus ``__init__`` and the
     init signals (nobody listens to them here): a third of a sweep's Python time. The
     columns not read stay deferred, loaded on first access like any deferred field."""
     instance = model.__new__(model)
     instance.__dict__.update(zip(attnames, values, strict=True))
+    for attname, field in _converted(model):  # JSON columns (a brand's alert settings)
+        value = instance.__dict__.get(attname)
+        instance.__dict__[attname] = field.from_db_value(value, None, connection)
     instance._state = ModelState()
     instance._state.adding = False
     instance._state.db = alias

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.alerts import AlertSettingError, as_text, emails_from_text, thresholds_from_text
 from core.money import MoneyError, parse_amount
 from core.timeutils import parse_hhmm
 
@@ -53,3 +54,47 @@ class MinuteTimeFormField(forms.TimeField):
             return parse_hhmm(value)
         except ValueError:
             raise ValidationError("Enter a valid time. Use HH:MM (hours 00-23).", code="invalid") from None
+
+
+class _AlertListFormField(forms.CharField):
+    """A list typed as text, one value per comma (or space, or line), parsed by
+    ``core.alerts``; shown as ``"50, 80, 100"``."""
+
+    def parse(self, text: str) -> list[Any]:
+        raise NotImplementedError
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return as_text(value)
+        return value
+
+    def to_python(self, value: Any) -> list[Any] | None:  # type: ignore[override]
+        if value is None:  # not in the submitted data at all: left as it is
+            return None
+        if isinstance(value, list | tuple):
+            value = as_text(value)
+        try:
+            return self.parse(str(value or ""))
+        except AlertSettingError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+    def validate(self, value: Any) -> None:  # an empty list is a valid value
+        return None
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        if data is None:
+            return False
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
+class AlertThresholdsFormField(_AlertListFormField):
+    def parse(self, text: str) -> list[Any]:
+        return thresholds_from_text(text)
+
+
+class AlertEmailsFormField(_AlertListFormField):
+    def parse(self, text: str) -> list[Any]:
+        return emails_from_text(text)

@@ -136,3 +136,34 @@ class BrandMonthlySpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} {self.month:%Y-%m} {self.amount}"
+
+
+class AlertMark(models.Model):
+    """An alert already written (API.md "Alerts"): the guard that makes each alert exactly once.
+
+    A threshold alert is marked per owner (``brand``/``campaign``), cap (``daily``/``monthly``),
+    period (``period_start``: the local day, or the month's first day) and threshold percent;
+    the forecast alert per brand and month (``period="forecast"``, ``threshold=0``). The
+    event is written only when the mark's insert is new (``spending.marks``); a budget
+    raised mid-period deletes the marks above the new usage (re-arming them), and a new
+    day or month has a new ``period_start``, so it re-arms by itself.
+    """
+
+    owner_kind = models.CharField(max_length=8)
+    owner_id = models.BigIntegerField()
+    period = models.CharField(max_length=8)
+    period_start = models.DateField()
+    threshold = models.SmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_kind", "owner_id", "period", "period_start", "threshold"],
+                name="alert_mark_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["period_start"], name="alert_mark_period_start")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_kind} {self.owner_id} {self.period} {self.period_start} {self.threshold}"

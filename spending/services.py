@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from brands.models import Brand
+from campaigns.budget_alerts import forecast_on_spend, thresholds_on_spend
 from campaigns.engine import evaluate_campaigns
 from campaigns.models import Campaign
 from campaigns.rules import ScheduleSnapshot, Status
@@ -53,11 +54,12 @@ class SpendOutcome:
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    """Totals around a ledger write: brands before and after, and the campaigns whose status
-    is active after."""
+    """Totals around a ledger write: brands and campaigns, before and after. Campaigns are
+    those whose status is active (evaluated) and those with a cap that alerts watch."""
 
     brands_before: dict[int, Totals]
     brands_after: dict[int, Totals]
+    campaigns_before: dict[int, Totals]
     campaigns_after: dict[int, Totals]
 
 
@@ -99,14 +101,24 @@ def _write(
     campaign_days = {
         spend.campaign_id: today[spend.brand_id]
         for spend in rows
-        if campaigns[spend.campaign_id].status == Status.ACTIVE
+        if _totals_needed(campaigns[spend.campaign_id], brands[spend.brand_id])
     }
     before: PeriodTotals = store.write_spends(rows, brand_days=today, campaign_days=campaign_days)
     return _Written(
         brands_before=before.brands,
         brands_after=store.shift_totals(before.brands, rows, Owner.BRAND, today, 1),
+        campaigns_before=before.campaigns,
         campaigns_after=store.shift_totals(before.campaigns, rows, Owner.CAMPAIGN, campaign_days, 1),
     )
+
+
+def _totals_needed(campaign: Campaign, brand: Brand) -> bool:
+    """Whether the write reads a spent campaign's totals: to evaluate it (status active) or
+    to alert on its caps (any status, a cap and thresholds): the same statement either way."""
+    if campaign.status == Status.ACTIVE:
+        return True
+    capped = campaign.daily_budget is not None or campaign.monthly_budget is not None
+    return capped and bool(brand.alert_thresholds)
 
 
 def _evaluate_after_spend(
@@ -123,7 +135,10 @@ def _evaluate_after_spend(
     caps changed (its caps stop or free all of its campaigns); pause what must stop.
 
     No query in the common case (no brand cap crossed): the totals come from the write."""
-    before, after, campaign_totals = totals.brands_before, totals.brands_after, totals.campaigns_after
+    before, after = totals.brands_before, totals.brands_after
+    campaign_totals = {
+        pk: spent for pk, spent in totals.campaigns_after.items() if campaigns[pk].status == Status.ACTIVE
+    }
     changed_brands = [
         pk
         for pk, brand in brands.items()
@@ -145,6 +160,36 @@ def _evaluate_after_spend(
         campaign_totals=campaign_totals,
         schedules=schedules,
         context={"recorded_by": {"kind": recorded_by.kind, "name": recorded_by.label}},
+    )
+
+
+def _alert_after_spend(
+    rows: list[Spend],
+    brands: dict[int, Brand],
+    campaigns: dict[int, Campaign],
+    totals: _Written,
+    *,
+    recorded_by: Actor,
+    moment: dt.datetime,
+) -> None:
+    """The threshold alerts the write crossed and the forecast alert it may call for
+    (``campaigns.budget_alerts``): no query in the common case (no threshold crossed, no
+    spend large enough to move a projection by 1% of the monthly budget)."""
+    actor = Actor.system(SPEND_ACTOR)
+    thresholds_on_spend(
+        brands=brands,
+        campaigns=campaigns,
+        brand_totals=(totals.brands_before, totals.brands_after),
+        campaign_totals=(totals.campaigns_before, totals.campaigns_after),
+        moment=moment,
+        actor=actor,
+        extra={"recorded_by": {"kind": recorded_by.kind, "name": recorded_by.label}},
+    )
+    forecast_on_spend(
+        brands=brands,
+        spends=((spend.brand_id, spend.date, spend.amount) for spend in rows),
+        moment=moment,
+        actor=actor,
     )
 
 
@@ -230,11 +275,13 @@ def _record(
         if key is not None:
             existing[key] = spend  # a repeat within the request is the same record
     if new_rows:
+        written = _write(new_rows, brands, campaigns, moment)
+        _alert_after_spend(new_rows, brands, campaigns, written, recorded_by=actor, moment=moment)
         _evaluate_after_spend(
             brands,
             campaigns,
             schedules,
-            _write(new_rows, brands, campaigns, moment),
+            written,
             actor=Actor.system(SPEND_ACTOR),
             recorded_by=actor,
             moment=moment,

@@ -58,6 +58,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         900,
         "Per brand, once its local month has turned (idempotent per brand-month).",
     ),
+    PeriodicJob(
+        "check forecasts",
+        "tasks.check_forecasts",
+        900,
+        "Alert (once per brand-month) on brands projected to exceed their monthly budget.",
+    ),
     PeriodicJob("beat heartbeat", "tasks.heartbeat", 30, "Records that Beat ticks (read by health checks)."),
     # The events app: deliveries are driven from the log, so a lost nudge only waits for this.
     PeriodicJob(

@@ -18,12 +18,14 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 
 from brands.models import Brand
+from campaigns.budget_alerts import forecasts_due, forecasts_write
 from campaigns.engine import ReconcileResult, reconcile
 from campaigns.models import Campaign
 from campaigns.rules import Status
 from core.actors import Actor
 from core.exceptions import ConflictError
 from core.timeutils import local_date, month_start, now
+from spending.marks import marks_purge
 from spending.services import MAX_BULK_RECORDS, spend_record_many
 from tasks.models import BEAT_HEARTBEAT, BrandResetMarker, Heartbeat, SweepChunk, SweepRun
 from tasks.spend_sources import SpendSource, get_spend_source
@@ -273,3 +275,61 @@ def heartbeat_record(*, moment: dt.datetime | None = None, name: str = BEAT_HEAR
     """Record that the periodic heartbeat ran (Beat ticked, the broker and a worker work)."""
     heartbeat, _ = Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": moment or now()})
     return heartbeat
+
+
+# --- Forecast alerts -------------------------------------------------------------------------
+
+CHECK_FORECASTS = "check_forecasts"
+FORECAST_BATCH = 500
+# Marks of periods that began this long ago can no longer matter (a month and its run rate).
+MARK_RETENTION = dt.timedelta(days=70)
+
+
+def forecasts_check(
+    *,
+    moment: dt.datetime,
+    brand_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+    batch: int = FORECAST_BATCH,
+) -> JobSummary:
+    """Write ``budget.forecast_exceeded`` for every brand with a monthly budget whose
+    projected month-end spend reaches it, at most once per brand-month (the mark decides).
+
+    Brands in batches by primary key, a constant number of queries per batch: the brands,
+    their pacing (``spending.pacing_inputs``, one query), and, when some are due, the marks'
+    insert and the events' insert, in one transaction per batch. Then old marks are purged.
+    """
+    actor = Actor.system(CHECK_FORECASTS)
+    summary = JobSummary(CHECK_FORECASTS, dry_run=dry_run)
+    brands = Brand.objects.filter(monthly_budget__isnull=False).order_by("pk")
+    if brand_ids is not None:
+        brands = brands.filter(pk__in=list(brand_ids))
+    checked = due_count = written = 0
+    after = 0
+    while True:
+        page = list(brands.filter(pk__gt=after)[:batch])
+        if not page:
+            break
+        after = page[-1].pk
+        checked += len(page)
+        try:
+            with transaction.atomic():
+                due = forecasts_due(page, moment=moment)
+                due_count += len(due)
+                if not dry_run:
+                    written += forecasts_write(due, actor=actor, moment=moment)
+        except DatabaseError:
+            summary.errors += 1
+            logger.exception("job %s failed for brands after %s", CHECK_FORECASTS, page[0].pk - 1)
+    purged = 0
+    if not dry_run and brand_ids is None:
+        purged = marks_purge(before=(moment - MARK_RETENTION).date())
+    summary.extra.update(
+        {
+            "brands_checked": checked,
+            "forecasts_due": due_count,
+            "alerts_written": written,
+            "marks_purged": purged,
+        }
+    )
+    return summary

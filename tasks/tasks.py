@@ -133,6 +133,12 @@ def sync_spend(at: str | None = None, brand_ids: list[int] | None = None, dry_ru
     return services.spend_sync(moment=parse_moment(at), brand_ids=brand_ids, dry_run=dry_run).log()
 
 
+@shared_task(name="tasks.check_forecasts", autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def check_forecasts(at: str | None = None, brand_ids: list[int] | None = None, dry_run: bool = False) -> Any:
+    """``budget.forecast_exceeded`` for brands projected to exhaust their monthly budget."""
+    return services.forecasts_check(moment=parse_moment(at), brand_ids=brand_ids, dry_run=dry_run).log()
+
+
 @shared_task(name="tasks.heartbeat", ignore_result=True)
 def heartbeat() -> str:
     """Record that Beat ticked (and a worker ran it); ``tasks.health`` reads the age."""

@@ -7,15 +7,26 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import BooleanField, CurrencyField, IdField, MoneyField, TextField, TimezoneField
+from api.fields import (
+    AlertEmailsField,
+    AlertThresholdsField,
+    BooleanField,
+    CurrencyField,
+    IdField,
+    MoneyField,
+    TextField,
+    TimezoneField,
+)
 from api.states import BudgetStatus, brand_statuses
-from brands.models import Brand
+from brands.models import Brand, default_alert_thresholds
 
 from .common import BudgetSerializer, InputSerializer, context_cache, context_moment
 
 
 class BrandSerializer(serializers.ModelSerializer[Brand]):
     budget = serializers.SerializerMethodField()
+    alert_thresholds = AlertThresholdsField(read_only=True)
+    alert_emails = AlertEmailsField(read_only=True)
 
     class Meta:
         model = Brand
@@ -27,6 +38,8 @@ class BrandSerializer(serializers.ModelSerializer[Brand]):
             "daily_budget",
             "monthly_budget",
             "is_active",
+            "alert_thresholds",
+            "alert_emails",
             "budget",
             "created_at",
             "updated_at",
@@ -42,7 +55,8 @@ class BrandSerializer(serializers.ModelSerializer[Brand]):
 
 
 class BrandWriteSerializer(InputSerializer):
-    """A brand as a client sends it. PUT replaces: an omitted budget becomes "no cap"."""
+    """A brand as a client sends it. PUT replaces: an omitted budget becomes "no cap", omitted
+    alert settings their defaults."""
 
     name = TextField(max_length=200)
     timezone = TimezoneField(default="UTC")
@@ -54,6 +68,13 @@ class BrandWriteSerializer(InputSerializer):
         allow_zero=True, allow_null=True, default=None, help_text="`null`: no monthly cap."
     )
     is_active = BooleanField(default=True)
+    alert_thresholds = AlertThresholdsField(
+        default=default_alert_thresholds,
+        help_text="Percents of every cap (brand and campaigns) that alert; default `[50, 80, 100]`.",
+    )
+    alert_emails = AlertEmailsField(
+        default=list, help_text="Addresses that receive the brand's alerts; default `[]`."
+    )
 
 
 TEAM_HELP = (

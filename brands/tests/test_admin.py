@@ -214,3 +214,43 @@ def test_brands_cannot_be_deleted_in_the_admin(admin_client: Client) -> None:
     response = admin_client.post(reverse("admin:brands_brand_delete", args=[brand.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Brand.objects.filter(pk=brand.pk).exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_alert_settings_are_typed_as_text_and_saved_through_the_service(admin_client: Client) -> None:
+    brand = make_brand(name="Acme", daily_budget=Decimal("100.00"))
+    spend_record(campaign_id=make_campaign(brand=brand).pk, amount="60.00")
+    page = admin_client.get(reverse("admin:brands_brand_change", args=[brand.pk])).content.decode()
+    assert 'value="50, 80, 100"' in page
+
+    response = admin_client.post(
+        reverse("admin:brands_brand_change", args=[brand.pk]),
+        _change_data(brand, alert_thresholds="60, 55", alert_emails="ops@example.com,\nam@example.com"),
+    )
+
+    assert response.status_code == 302
+    brand.refresh_from_db()
+    assert (brand.alert_thresholds, brand.alert_emails) == ([55, 60], ["ops@example.com", "am@example.com"])
+    change = event_log(brand_id=brand.pk, types=["brand.updated"]).get()
+    assert change.data["changes"]["alert_thresholds"] == [[50, 80, 100], [55, 60]]
+    # 60% spent: the new thresholds are reached at once, by the admin user
+    alerts = event_log(brand_id=brand.pk, types=["budget.threshold_reached"])
+    assert [(e.data["threshold"], e.actor_name) for e in alerts] == [
+        (50, "spend"),
+        (55, "admin"),
+        (60, "admin"),
+    ]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_bad_alert_settings_are_shown_in_words(admin_client: Client) -> None:
+    brand = make_brand(name="Acme")
+    response = admin_client.post(
+        reverse("admin:brands_brand_change", args=[brand.pk]),
+        _change_data(brand, alert_thresholds="50, 50.5", alert_emails="nobody"),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["alert_thresholds"] == ["Each threshold must be an integer percent (got '50.5')."]
+    assert errors["alert_emails"] == ["'nobody' is not a valid email address."]

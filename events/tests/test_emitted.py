@@ -53,6 +53,8 @@ def test_a_brand_is_created_and_updated_with_its_changes() -> None:
         "daily_budget": [None, "100.00"],
         "monthly_budget": [None, None],
         "is_active": [None, True],
+        "alert_thresholds": [None, [50, 80, 100]],
+        "alert_emails": [None, []],
     }
     assert created.audit  # a budget set: kept AUDIT_RETENTION_DAYS
 

@@ -173,8 +173,9 @@ def test_what_happened_today_is_each_brands_today_newest_first_linked_to_the_cam
 ) -> None:
     # Kiritimati is UTC+14: its Nov 19 began at 10:00 UTC on Nov 18. Los Angeles is UTC-8:
     # its Nov 18 began at 08:00 UTC.
-    ahead = make_brand(name="Ahead", timezone="Pacific/Kiritimati")
-    behind = make_brand(name="Behind", timezone="America/Los_Angeles")
+    # (no threshold alerts: the rows to check are the serving change and the budget change)
+    ahead = make_brand(name="Ahead", timezone="Pacific/Kiritimati", alert_thresholds=[])
+    behind = make_brand(name="Behind", timezone="America/Los_Angeles", alert_thresholds=[])
     early = make_campaign(brand=ahead, name="Early", daily_budget=Decimal("10.00"))
     late = make_campaign(brand=behind, name="Late", daily_budget=Decimal("10.00"))
     at = {

@@ -26,6 +26,7 @@ DEFAULTS = {
     "enforce dayparting": ("tasks.enforce_dayparting", "cron", "* * * * *", 60),
     "reset daily budgets": ("tasks.reset_daily_budgets", 15, IntervalSchedule.MINUTES, 900),
     "reset monthly budgets": ("tasks.reset_monthly_budgets", 15, IntervalSchedule.MINUTES, 900),
+    "check forecasts": ("tasks.check_forecasts", 15, IntervalSchedule.MINUTES, 900),
     "beat heartbeat": ("tasks.heartbeat", 30, IntervalSchedule.SECONDS, 30),
     "dispatch webhooks": ("events.dispatch_webhooks", 5, IntervalSchedule.SECONDS, 5),
     "dispatch alert emails": ("events.dispatch_alert_emails", 1, IntervalSchedule.MINUTES, 60),
