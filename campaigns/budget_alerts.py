@@ -340,7 +340,7 @@ def forecast_on_spend(
 def forecasts_due(
     brands: Sequence[Brand], *, moment: dt.datetime
 ) -> list[tuple[Brand, dt.date, Decimal, dt.date | None]]:
-    """The brands of ``brands`` whose projection reaches their monthly budget (one query)."""
+    """The brands of ``brands`` whose projection is over their monthly budget (one query)."""
     inputs, _ = pacing_inputs(brands=brands, at=moment)
     due = []
     for brand in brands:

@@ -42,9 +42,10 @@ from django.template.loader import render_to_string
 from brands.models import Brand
 from core.timeutils import now
 from events.append import events_position
-from events.digest import ALERT_EMAIL_TYPES, AlertFact, Digest, digest_for
+from events.digest import ALERT_EMAIL_TYPES, BUDGET_PAUSE_REASONS, AlertFact, Digest, digest_for
 from events.models import AlertEmailFeed, AlertEmailState, Event
 from events.selectors import feed_high_water
+from events.types import EventType
 
 logger = logging.getLogger("budget.alert_emails")
 
@@ -92,6 +93,15 @@ def _feed_row_ensure() -> None:
         )
 
 
+def _mailed() -> Q:
+    """The alert events that are mailed: every threshold and forecast alert, and the pauses
+    for a budget (``BUDGET_PAUSE_REASONS``)."""
+    paused = EventType.CAMPAIGN_PAUSED.value
+    return Q(type__in=[kind for kind in ALERT_EMAIL_TYPES if kind != paused]) | Q(
+        type=paused, data__reason__in=BUDGET_PAUSE_REASONS
+    )
+
+
 def alert_emails_scan(*, high_water: int) -> int:
     """Read the log up to ``high_water`` into the per (brand, type) states; returns how many
     states got news. Serialized by the cursor's row lock; a constant number of queries."""
@@ -102,9 +112,9 @@ def alert_emails_scan(*, high_water: int) -> int:
         with_addresses = Brand.objects.exclude(alert_emails=[]).values("pk")
         news = list(
             Event.objects.filter(
+                _mailed(),
                 position__gt=feed.scanned_through,
                 position__lte=high_water,
-                type__in=ALERT_EMAIL_TYPES,
                 endpoint__isnull=True,
                 brand_id__in=with_addresses,
             )
@@ -157,6 +167,7 @@ def _facts(state: AlertEmailState) -> tuple[list[AlertFact], int]:
     (one query: the total is a window over the whole range)."""
     rows = list(
         Event.objects.filter(
+            _mailed(),
             brand_id=state.brand_id,
             type=state.event_type,
             endpoint__isnull=True,

@@ -22,6 +22,16 @@ ALERT_EMAIL_TYPES: tuple[str, ...] = (
     EventType.CAMPAIGN_PAUSED.value,
 )
 
+# The pauses that are alerts: a budget stopped the campaign. A person's pause (no reason) and
+# a schedule's edge (``outside_schedule``, every day) are routine, not mailed. The budget
+# reasons of ``campaigns.rules.PauseReason`` (a test keeps the two lists equal).
+BUDGET_PAUSE_REASONS: tuple[str, ...] = (
+    "brand_monthly_budget",
+    "brand_daily_budget",
+    "campaign_monthly_budget",
+    "campaign_daily_budget",
+)
+
 # What the subject calls each type (singular, plural).
 _NAMES: dict[str, tuple[str, str]] = {
     EventType.BUDGET_THRESHOLD_REACHED: ("budget threshold reached", "budget thresholds reached"),

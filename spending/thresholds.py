@@ -11,8 +11,9 @@ forecast) is the event log's business; these functions only say what is due.
 - No budget (``None``): nothing is ever reached. A budget of 0 is reached by any spend,
   even none, so a spend never *crosses* it (the budget is used up from the start, and
   the serving rule never lets such an owner serve).
-- Forecast: the projection exceeds the budget when ``projected >= budget`` (so exactly when
-  ``projected_exhaustion`` is a date). The spend path re-checks it only when the
+- Forecast: the projection exceeds the budget when ``projected > budget`` (API.md: "when the
+  projection first exceeds the monthly budget"; landing exactly on the budget is not over
+  it, and a budget of 0 with nothing projected raises nothing). The spend path re-checks it only when the
   projection moved by more than 1% of the budget (``|after - before| x 100 > budget``);
   the periodic job checks it regardless.
 """
@@ -53,8 +54,8 @@ def crossed_thresholds(
 
 
 def forecast_exceeds(*, budget: Decimal | None, projected: Decimal) -> bool:
-    """Whether the projected month-end spend reaches the monthly budget."""
-    return budget is not None and projected >= budget
+    """Whether the projected month-end spend is over the monthly budget."""
+    return budget is not None and projected > budget
 
 
 def projection_moved(*, budget: Decimal | None, before: Decimal, after: Decimal) -> bool:

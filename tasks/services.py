@@ -293,7 +293,7 @@ def forecasts_check(
     batch: int = FORECAST_BATCH,
 ) -> JobSummary:
     """Write ``budget.forecast_exceeded`` for every brand with a monthly budget whose
-    projected month-end spend reaches it, at most once per brand-month (the mark decides).
+    projected month-end spend is over it, at most once per brand-month (the mark decides).
 
     Brands in batches by primary key, a constant number of queries per batch: the brands,
     their pacing (``spending.pacing_inputs``, one query), and, when some are due, the marks'

@@ -18,9 +18,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from brands.models import Brand
+from campaigns.rules import PauseReason
 from core.actors import Actor
 from core.tests.factories import BrandFactory, CampaignFactory
 from events.alert_emails import alert_email_send, alert_emails_dispatch, min_interval
+from events.digest import BUDGET_PAUSE_REASONS
 from events.models import AlertEmailState
 from events.services import event_append
 from events.tasks import alert_email_nudger, dispatch_alert_emails, dispatch_webhooks, nudger
@@ -482,3 +484,20 @@ def test_a_run_stops_at_its_limits_and_the_next_goes_on(clock: time_machine.Trav
     assert alert_emails_dispatch(time_budget=0).sent == 0
     assert alert_emails_dispatch().sent == 1
     assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_only_pauses_for_a_budget_are_mailed(clock: time_machine.Traveller) -> None:
+    """A person's pause and a schedule's edge are routine: no message; a budget's pause is."""
+    budget_reasons = [reason.value for reason in PauseReason if reason.value.endswith("_budget")]
+    assert sorted(BUDGET_PAUSE_REASONS) == sorted(budget_reasons)
+    brand = alerted(name="Routine")
+    campaign = CampaignFactory(brand=brand)
+    paused(brand, campaign.pk, reason="outside_schedule")
+    paused(brand, campaign.pk, reason="")
+    alert_emails_dispatch()
+    assert mail.outbox == []
+    paused(brand, campaign.pk, reason="brand_daily_budget")
+    alert_emails_dispatch()
+    [message] = mail.outbox
+    assert "1 campaign paused" in message.subject

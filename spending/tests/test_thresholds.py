@@ -75,8 +75,9 @@ def test_a_raised_budget_rearms_what_is_no_longer_reached() -> None:
 
 def test_forecast_rules() -> None:
     budget = D("1000.00")
-    assert forecast_exceeds(budget=budget, projected=D("1000.00"))
-    assert not forecast_exceeds(budget=budget, projected=D("999.99"))
+    assert forecast_exceeds(budget=budget, projected=D("1000.01"))
+    assert not forecast_exceeds(budget=budget, projected=D("1000.00"))  # on the budget, not over
+    assert not forecast_exceeds(budget=D("0.00"), projected=D("0.00"))
     assert not forecast_exceeds(budget=None, projected=D("1000000.00"))
     # More than 1% of 1000.00 is more than 10.00.
     assert not projection_moved(budget=budget, before=D("995.00"), after=D("1005.00"))

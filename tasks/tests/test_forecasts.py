@@ -49,7 +49,8 @@ def forecasts() -> list[dict[str, Any]]:
 
 @time_machine.travel(NOON, tick=False)
 def test_the_job_alerts_once_per_brand_month() -> None:
-    over = brand_with_history("Over", "50.00")  # 350 + 50 today's share + 12 x 50 = 1000
+    over = brand_with_history("Over", "50.00", budget="999.99")  # 350 + 50 today + 12 x 50 = 1000
+    brand_with_history("On budget", "50.00")  # 1000 of 1000: on the budget, not over it
     brand_with_history("Under", "40.00")  # 800
 
     first = forecasts_check(moment=NOON)
@@ -60,7 +61,7 @@ def test_the_job_alerts_once_per_brand_month() -> None:
     assert event.data == {
         "month": "2026-11",
         "projected_spend": "1000.00",
-        "budget": "1000.00",
+        "budget": "999.99",
         "projected_exhaustion": "2026-11-30",
         "currency": "USD",
     }

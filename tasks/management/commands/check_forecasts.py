@@ -10,7 +10,7 @@ from tasks.summary import JobSummary
 
 class Command(JobCommand):
     help = (
-        "Write budget.forecast_exceeded for every brand whose projected month-end spend reaches its "
+        "Write budget.forecast_exceeded for every brand whose projected month-end spend is over its "
         "monthly budget (at most once per brand-month)."
     )
 
