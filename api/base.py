@@ -113,6 +113,11 @@ class ApiViewSet(AbsentBeforeForbidden):
 
     _moment: dt.datetime | None = None
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if "" in request.query_params:  # "?=1": a parameter without a name is malformed
+            raise exceptions.ValidationError({"query": ["A query parameter has no name."]})
+
     @property
     def principal(self) -> Principal:
         return request_principal(self.request)

@@ -73,9 +73,24 @@ def notify_committed(types: frozenset[str]) -> None:
             logger.exception("events: after-commit listener %r failed", listener.call)
 
 
+def _notify_pending(types: set[str]) -> None:
+    notify_committed(frozenset(types))
+
+
 def notify_on_commit(types: Collection[str]) -> None:
-    """Have the listeners for ``types`` run once the current transaction commits."""
-    transaction.on_commit(partial(notify_committed, frozenset(types)))
+    """Have the listeners for ``types`` run once the current transaction commits: once per
+    transaction, however many appends it makes (a spend that pauses a campaign and reaches
+    thresholds nudges each channel once). The types join the callback already registered
+    while it is still pending (not dropped with a rolled-back savepoint)."""
+    conn = transaction.get_connection()
+    pending: tuple[set[str], Callable[[], None]] | None = getattr(conn, "_events_nudge", None)
+    if pending is not None and any(entry[1] is pending[1] for entry in conn.run_on_commit):
+        pending[0].update(types)
+        return
+    found = set(types)
+    callback = partial(_notify_pending, found)
+    conn._events_nudge = (found, callback)
+    transaction.on_commit(callback)
 
 
 def actor_row(actor: Actor | None) -> store.ActorRow:

@@ -145,7 +145,9 @@ def celery_stack(logs: Path, **env: str) -> Iterator[Stack]:
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    sender = Celery("e2e-sender", broker=BROKER_URL)
+    # Not the current app: the project's shared tasks must keep resolving to the project's app
+    # in this process (later tests patch them).
+    sender = Celery("e2e-sender", broker=BROKER_URL, set_as_current=False)
     sender.conf.task_default_queue = queue
     stack = Stack(env=environment, queue=queue, hostname=f"{queue}@e2e", logs=logs, sender=sender)
     try:
