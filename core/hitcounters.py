@@ -81,40 +81,59 @@ class FileCounters:
     """Counters in a SQLite file (WAL, no fsync: counters may be lost, never a request)."""
 
     PURGE_EVERY_SECONDS = 60.0
+    #: SQLite answers "database is locked" without waiting in a few cases the busy timeout
+    #: does not cover (another connection switching the file to WAL or recovering it, as
+    #: when many threads or processes open it at once); such a hit is tried again.
+    ATTEMPTS = 5
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._opening = threading.Lock()
         self._purged = 0.0
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None or getattr(self._local, "pid", None) != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=OFF")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS counter "
-                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
-            )
+            with self._opening:  # one thread of this process sets the file up at a time
+                connection = self._open()
             self._local.connection, self._local.pid = connection, os.getpid()
         return connection
 
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS counter "
+            "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
+        )
+        return connection
+
     def hit(self, key: str, ttl: int) -> int:
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return self._hit(key, ttl)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == self.ATTEMPTS:
+                    return _failed("file", error)
+                time.sleep(0.01 * attempt)
+            except sqlite3.Error as error:
+                return _failed("file", error)
+        raise AssertionError("unreachable")
+
+    def _hit(self, key: str, ttl: int) -> int:
         now = time.time()
-        try:
-            connection = self._connection()
-            if now - self._purged >= self.PURGE_EVERY_SECONDS:
-                self._purged = now
-                connection.execute("DELETE FROM counter WHERE expires < ?", (now,))
-            row = connection.execute(
-                "INSERT INTO counter (key, count, expires) VALUES (?, 1, ?) "
-                "ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count",
-                (key, now + ttl),
-            ).fetchone()
-        except sqlite3.Error as error:
-            return _failed("file", error)
+        connection = self._connection()
+        if now - self._purged >= self.PURGE_EVERY_SECONDS:
+            self._purged = now
+            connection.execute("DELETE FROM counter WHERE expires < ?", (now,))
+        row = connection.execute(
+            "INSERT INTO counter (key, count, expires) VALUES (?, 1, ?) "
+            "ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count",
+            (key, now + ttl),
+        ).fetchone()
         return int(row[0])
 
 
