@@ -6,9 +6,11 @@ The rules are ``spending.thresholds`` (pure); the exactly-once guard is the mark
 (``spending.marks``): an event is appended only for a mark its insert created. Callers:
 
 - the spend path (``spending.services``, under the brand locks): ``thresholds_on_spend``
-  compares the totals before and after the write (no query unless a threshold is crossed)
-  and ``forecast_on_spend`` re-projects a brand's month only for a spend that may move the
-  projection by more than 1% of the monthly budget (one query then);
+  compares the totals before and after the write and returns the marks and events of what
+  was crossed as one unsent write (``spending.marks.MarkedEvents``), which the spend path
+  sends in the same round trip as the pause's statements (no query of its own), and
+  ``forecast_on_spend`` re-projects a brand's month only for a spend that may move the
+  projection by more than 1% of the monthly budget (two queries then);
 - a change of budgets or thresholds (``brands.services``, ``campaigns.services``, under the
   brand lock): ``thresholds_rearm`` deletes the marks of the current periods above the new
   usage (a raised budget re-arms them) and writes what is now reached and not yet marked
@@ -36,10 +38,10 @@ from campaigns.models import Campaign
 from core.actors import Actor
 from core.money import ZERO, to_money
 from core.timeutils import local_date, month_start
-from events.services import NewEvent, event_append_many
+from events.services import NewEvent, event_append_many, events_prepare
 from events.types import EventType
 from spending import store
-from spending.marks import MarkKey, RearmBound, marks_insert, marks_rearm
+from spending.marks import MarkedEvents, MarkKey, RearmBound, marks_insert, marks_rearm
 from spending.pacing import RUN_RATE_DAYS, PacingInputs, compute_pacing
 from spending.pacing_inputs import pacing_inputs
 from spending.store import Owner, Totals
@@ -178,9 +180,11 @@ def thresholds_on_spend(
     moment: dt.datetime,
     actor: Actor,
     extra: Mapping[str, Any] | None = None,
-) -> int:
-    """The threshold events of a spend write, from the totals (before, after) it returned:
-    no query unless a threshold was crossed."""
+) -> MarkedEvents | None:
+    """The threshold alerts of a spend write, from the totals (before, after) it returned:
+    ``None`` when no threshold was crossed, else their marks and events as one write the
+    caller MUST send in its transaction (``MarkedEvents.statement`` with its own statements,
+    or ``run()``): an event goes in only if its mark is new."""
     reached: list[Reached] = []
     today = {pk: local_date(brand.timezone, moment) for pk, brand in brands.items()}
     for pk, brand in brands.items():
@@ -195,7 +199,10 @@ def thresholds_on_spend(
             reached += crossings(
                 campaign, brand, today=today[brand.pk], before=campaign_totals[0][pk], after=after
             )
-    return thresholds_write(reached, actor=actor, moment=moment, extra=extra)
+    batch = events_prepare(
+        events=[item.event(extra or {}) for item in reached], actor=actor, occurred_at=moment
+    )
+    return None if batch is None else MarkedEvents(batch=batch, keys=[item.key for item in reached])
 
 
 def thresholds_rearm(

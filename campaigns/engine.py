@@ -31,6 +31,7 @@ from campaigns.alerts import ServingChange, ServingKind, notify_serving_changes
 from campaigns.models import Campaign
 from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
 from campaigns.selectors import build_snapshots
+from core import prepared
 from core.actors import Actor
 from core.counters import Counts
 from core.timeutils import now
@@ -98,15 +99,17 @@ def apply_decisions(
     moment: dt.datetime,
     dry_run: bool = False,
     context: Mapping[str, Any] | None = None,
+    before: Sequence[prepared.Write] = (),
 ) -> ReconcileResult:
     """Write only the differences between the stored serving state and ``decisions``.
 
     One round trip at most, whatever the number of changes: the serving state and the
     changes' events (``campaign.paused``/``resumed``/``reason_changed``, by ``actor``, with
-    ``context`` added to their data) are sent together; the loaded campaigns are updated in
-    memory too. Notification channels receive the changes after commit. The caller holds the
-    brand locks. Nothing is built for an unchanged campaign: on a quiet minute that is nearly
-    all of them.
+    ``context`` added to their data) are sent together, after the caller's own writes
+    ``before`` (written even in a dry run: they are the caller's change, not the
+    evaluation's); the loaded campaigns are updated in memory too. Notification channels
+    receive the changes after commit. The caller holds the brand locks. Nothing is built
+    for an unchanged campaign: on a quiet minute that is nearly all of them.
     """
     result = ReconcileResult(checked=len(campaigns))
     rows: list[store.ServingRow] = []
@@ -153,10 +156,12 @@ def apply_decisions(
         rows.append(store.ServingRow(campaign.pk, serves, reason))
         campaign.is_active, campaign.pause_reason = serves, reason
     if dry_run or not rows:
+        for write in before:
+            write.run()
         return result
     stamp = timezone.now()
     store.write_serving_state(
-        rows, stamp=stamp, events=events_prepare(events=events, actor=actor, occurred_at=stamp)
+        rows, stamp=stamp, events=events_prepare(events=events, actor=actor, occurred_at=stamp), before=before
     )
     changes = list(result.changes)
     transaction.on_commit(lambda: notify_serving_changes(changes))
@@ -173,9 +178,10 @@ def evaluate_campaigns(
     campaign_totals: Mapping[int, Totals] | None = None,
     schedules: Mapping[int, ScheduleSnapshot | None] | None = None,
     context: Mapping[str, Any] | None = None,
+    before: Sequence[prepared.Write] = (),
 ) -> ReconcileResult:
     """Evaluate loaded campaigns and apply the differences (``context``: added to the data
-    of their events).
+    of their events; ``before``: the caller's writes, sent in the same round trip).
 
     Totals (day, month-to-date by id) and schedule snapshots may be passed when the caller
     has just read them, saving their queries.
@@ -189,7 +195,9 @@ def evaluate_campaigns(
         capped_only=True,
     )
     decisions = {pk: evaluate(snapshot, moment) for pk, snapshot in snapshots.items()}
-    return apply_decisions(campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run, context=context)
+    return apply_decisions(
+        campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run, context=context, before=before
+    )
 
 
 def reconcile(

@@ -227,11 +227,20 @@ def _serving_sql() -> str:
 
 
 def write_serving_state(
-    rows: Sequence[ServingRow], *, stamp: dt.datetime, events: EventBatch | None = None
+    rows: Sequence[ServingRow],
+    *,
+    stamp: dt.datetime,
+    events: EventBatch | None = None,
+    before: Sequence[prepared.Write] = (),
 ) -> None:
-    """Store the new serving state of these campaigns and append ``events`` (their event
-    log entries): one round trip on PostgreSQL, whatever their number (the update and the
-    events' ``INSERT ... unnest``, sent together). The caller holds their brands' locks."""
+    """Perform the writes ``before`` (the caller's own, such as a spend's threshold alerts),
+    store the new serving state of these campaigns and append ``events`` (their event log
+    entries): one round trip on PostgreSQL, whatever their number (the writes, the update
+    and the events' ``INSERT ... unnest``, sent together). The caller holds their brands'
+    locks."""
+    if connection.vendor != "postgresql" or not rows:
+        for write in before:
+            write.run()
     if not rows:
         if events is not None:
             events.insert()
@@ -253,7 +262,8 @@ def write_serving_state(
         [row.is_active for row in rows],
         [row.pause_reason for row in rows],
     ]
-    statements: list[tuple[str, Sequence[Any]]] = [(_serving_sql(), params)]
+    statements: list[tuple[str, Sequence[Any]]] = [write.statement() for write in before]
+    statements.append((_serving_sql(), params))
     if events is not None:
         statements.append(events.statement())
     with connection.cursor() as cursor:

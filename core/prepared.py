@@ -32,7 +32,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection
@@ -43,6 +43,18 @@ from django.dispatch import receiver
 from core import pgdriver
 
 _PLACEHOLDER = re.compile(r"%s")
+
+
+class Write(Protocol):
+    """A write a store has prepared but not sent, so that another store can send it in the
+    same round trip as its own statements (``execute_together``): ``statement()`` on
+    PostgreSQL; elsewhere ``run()`` performs it by itself."""
+
+    def statement(self) -> tuple[str, list[Any]]: ...
+
+    def run(self) -> None: ...
+
+
 _REGISTRY = "budget_prepared_statements"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection
@@ -56,6 +56,8 @@ class EventBatch:
 
     def insert(self) -> None:
         insert_events(self.rows, actor=self.actor, occurred_at=self.occurred_at)
+
+    run = insert  # a ``core.prepared.Write``
 
 
 def _column(model: type[Any], name: str) -> str:
@@ -119,6 +121,36 @@ def insert_statement(
         [row.audit for row in rows],
         [row.endpoint_id for row in rows],
     ]
+
+
+@lru_cache(maxsize=16)
+def _guarded_sql(guard_sql: str, key_types: tuple[str, ...]) -> str:
+    keys = [f"k{index}" for index in range(len(key_types))]
+    key_arrays = "".join(f", %s::{kind}[]" for kind in key_types)
+    return (
+        f"WITH g AS ({guard_sql}) INSERT INTO {_table(Event)} ({_insert_columns()}) "  # noqa: S608
+        "SELECT u.t, %s::timestamptz, u.b, u.c, %s, %s, %s::bigint, %s::bigint, u.d::jsonb, u.a, u.e "
+        "FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::boolean[], %s::bigint[]"
+        f"{key_arrays}) WITH ORDINALITY AS u(t, b, c, d, a, e, {', '.join(keys)}, n) "
+        f"WHERE ({', '.join(f'u.{key}' for key in keys)}) IN (SELECT * FROM g) ORDER BY u.n"
+    )
+
+
+def guarded_insert_statement(
+    batch: EventBatch,
+    *,
+    guard: tuple[str, list[Any]],
+    key_types: tuple[str, ...],
+    row_keys: Sequence[Sequence[Any]],
+) -> tuple[str, list[Any]]:
+    """One PostgreSQL statement that runs ``guard`` (a data-modifying statement, such as an
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` of its keys) and appends the rows of
+    ``batch`` whose key (``row_keys``, one per row, of ``key_types``) it returned, in the
+    batch's order: the exactly-once guard and its events in one round trip."""
+    guard_sql, guard_params = guard
+    _, params = batch.statement()
+    keys = [list(column) for column in zip(*row_keys, strict=True)]
+    return _guarded_sql(guard_sql, key_types), [*guard_params, *params, *keys]
 
 
 def insert_events(rows: Sequence[EventRow], *, actor: ActorRow, occurred_at: dt.datetime) -> None:

@@ -4,8 +4,10 @@ and ``events.services``, and the after-commit nudges of the two dispatchers."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,15 +77,23 @@ class Nudger:
     committing request never waits for the broker (a publish costs milliseconds: as much
     as the whole spend transaction), and a burst of commits coalesces into few nudges.
 
-    Every ``request()`` is followed by at least one send that starts after it. The thread
-    starts on first use in each process (so a fork, e.g. a gunicorn or Celery worker, gets
-    its own). A nudge lost with the process is only an optimisation lost: Beat kicks the
-    dispatcher every few seconds and the log keeps the events.
+    Every ``request()`` is followed by at least one send that starts after it, and sends
+    are at least ``min_interval`` seconds apart: under a stream of commits (hundreds of
+    spends a second in one process) the thread publishes a few times a second instead of
+    once per commit, and its CPU stays out of the requests' way; a quiet process's first
+    nudge goes at once. The thread starts on first use in each process (so a fork, e.g. a
+    gunicorn or Celery worker, gets its own). A nudge lost with the process is only an
+    optimisation lost: Beat kicks the dispatcher every few seconds and the log keeps the
+    events.
     """
 
-    def __init__(self, send: Callable[[], None], name: str = "webhook-nudger") -> None:
+    def __init__(
+        self, send: Callable[[], None], name: str = "webhook-nudger", *, min_interval: float = 0.1
+    ) -> None:
         self._send = send
         self._name = name
+        self._min_interval = min_interval
+        self._last_sent = -math.inf
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._wanted = False
@@ -108,7 +118,12 @@ class Nudger:
         while True:
             with self._lock:
                 self._changed.wait_for(lambda: self._wanted)
+            pause = self._last_sent + self._min_interval - time.monotonic()
+            if pause > 0:  # requests arriving meanwhile join this send
+                time.sleep(pause)
+            with self._lock:
                 self._wanted, self._busy = False, True
+                self._last_sent = time.monotonic()
             try:
                 self._send()
             except Exception:  # send_nudge logs its own failures; never let the thread die
@@ -127,7 +142,8 @@ def nudge_dispatcher() -> None:
     nudger.request()
 
 
-alert_email_nudger = Nudger(send_alert_email_nudge, name="alert-email-nudger")
+# Alert e-mails are batched per ALERT_EMAIL_MIN_INTERVAL anyway: one nudge a second is plenty.
+alert_email_nudger = Nudger(send_alert_email_nudge, name="alert-email-nudger", min_interval=1.0)
 
 
 def nudge_alert_emails() -> None:

@@ -9,6 +9,9 @@ guard of threshold and forecast alerts.
 - ``marks_rearm``: per (owner, cap, period), delete the marks above a bound (a raised
   budget's new usage), one statement for any number of owners.
 - ``marks_purge``: forget marks of periods long over (nothing can re-fire for them).
+- ``MarkedEvents``: marks and the events they guard as one write that a caller sends in the
+  same round trip as its own statements (the spend path: with the pause's), one statement
+  on PostgreSQL (``events.store.guarded_insert_statement``).
 
 PostgreSQL statements are prepared (``core.prepared``; rows travel as ``unnest`` arrays);
 SQLite (development) runs one statement per row.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -25,6 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core import prepared
+from events.store import EventBatch, guarded_insert_statement, insert_events
 from spending.models import AlertMark
 
 
@@ -75,6 +80,12 @@ def _insert_sql(postgresql: bool) -> str:
     return f"INSERT INTO {_table()} ({columns}, created_at) VALUES (%s, %s, %s, %s, %s, %s) {conflict}"  # noqa: S608
 
 
+def _insert_statement(keys: Sequence[MarkKey]) -> tuple[str, list[Any]]:
+    wanted = sorted(set(keys))
+    columns = [list(column) for column in zip(*wanted, strict=True)]
+    return _insert_sql(True), [timezone.now(), *columns]
+
+
 def marks_insert(keys: Sequence[MarkKey]) -> set[MarkKey]:
     """Insert the marks ``keys`` that do not exist yet; return those this call inserted."""
     wanted = sorted(set(keys))
@@ -83,14 +94,37 @@ def marks_insert(keys: Sequence[MarkKey]) -> set[MarkKey]:
     stamp = timezone.now()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            columns = [list(column) for column in zip(*wanted, strict=True)]
-            prepared.execute(cursor, _insert_sql(True), [stamp, *columns])
+            prepared.execute(cursor, *_insert_statement(wanted))
             return {_key(row) for row in cursor.fetchall()}
         inserted: set[MarkKey] = set()
         for key in wanted:
             cursor.execute(_insert_sql(False), [*key, stamp])
             inserted.update(_key(row) for row in cursor.fetchall())
         return inserted
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedEvents:
+    """Events each guarded by a mark (``keys``: one per row of ``batch``): a row is appended
+    only if this write inserts its mark. A ``core.prepared.Write``: one statement on
+    PostgreSQL, sent by the caller with its own; ``run()`` performs it alone."""
+
+    batch: EventBatch
+    keys: Sequence[MarkKey]
+
+    def statement(self) -> tuple[str, list[Any]]:
+        return guarded_insert_statement(
+            self.batch, guard=_insert_statement(self.keys), key_types=_KEY_TYPES, row_keys=self.keys
+        )
+
+    def run(self) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                prepared.execute(cursor, *self.statement())
+            return
+        inserted = marks_insert(self.keys)
+        rows = [row for row, key in zip(self.batch.rows, self.keys, strict=True) if key in inserted]
+        insert_events(rows, actor=self.batch.actor, occurred_at=self.batch.occurred_at)
 
 
 @cache

@@ -28,6 +28,7 @@ from core.budgets import is_available
 from core.exceptions import ConflictError
 from core.timeutils import local_date, now
 from spending import store
+from spending.marks import MarkedEvents
 from spending.models import MANUAL_SOURCE, Spend
 from spending.store import Owner, PeriodTotals, SpendKey, Totals
 from spending.validation import MAX_BULK_RECORDS as MAX_BULK_RECORDS  # the service's public input
@@ -130,11 +131,14 @@ def _evaluate_after_spend(
     actor: Actor,
     recorded_by: Actor,
     moment: dt.datetime,
+    alerts: MarkedEvents | None,
 ) -> None:
     """Evaluate the spent campaigns, plus every campaign of a brand whose own exhausted
-    caps changed (its caps stop or free all of its campaigns); pause what must stop.
+    caps changed (its caps stop or free all of its campaigns); pause what must stop, and
+    write the threshold ``alerts`` in the same round trip as the pause.
 
-    No query in the common case (no brand cap crossed): the totals come from the write."""
+    No query in the common case (no brand cap crossed, no threshold reached): the totals
+    come from the write."""
     before, after = totals.brands_before, totals.brands_after
     campaign_totals = {
         pk: spent for pk, spent in totals.campaigns_after.items() if campaigns[pk].status == Status.ACTIVE
@@ -160,6 +164,7 @@ def _evaluate_after_spend(
         campaign_totals=campaign_totals,
         schedules=schedules,
         context={"recorded_by": {"kind": recorded_by.kind, "name": recorded_by.label}},
+        before=() if alerts is None else (alerts,),
     )
 
 
@@ -171,12 +176,19 @@ def _alert_after_spend(
     *,
     recorded_by: Actor,
     moment: dt.datetime,
-) -> None:
-    """The threshold alerts the write crossed and the forecast alert it may call for
-    (``campaigns.budget_alerts``): no query in the common case (no threshold crossed, no
-    spend large enough to move a projection by 1% of the monthly budget)."""
+) -> MarkedEvents | None:
+    """The forecast alert the write may call for, and the threshold alerts it crossed
+    (``campaigns.budget_alerts``), returned unsent: the evaluation sends them with the
+    pause's statements. No query in the common case (no spend large enough to move a
+    projection by 1% of the monthly budget)."""
     actor = Actor.system(SPEND_ACTOR)
-    thresholds_on_spend(
+    forecast_on_spend(
+        brands=brands,
+        spends=((spend.brand_id, spend.date, spend.amount) for spend in rows),
+        moment=moment,
+        actor=actor,
+    )
+    return thresholds_on_spend(
         brands=brands,
         campaigns=campaigns,
         brand_totals=(totals.brands_before, totals.brands_after),
@@ -184,12 +196,6 @@ def _alert_after_spend(
         moment=moment,
         actor=actor,
         extra={"recorded_by": {"kind": recorded_by.kind, "name": recorded_by.label}},
-    )
-    forecast_on_spend(
-        brands=brands,
-        spends=((spend.brand_id, spend.date, spend.amount) for spend in rows),
-        moment=moment,
-        actor=actor,
     )
 
 
@@ -276,7 +282,7 @@ def _record(
             existing[key] = spend  # a repeat within the request is the same record
     if new_rows:
         written = _write(new_rows, brands, campaigns, moment)
-        _alert_after_spend(new_rows, brands, campaigns, written, recorded_by=actor, moment=moment)
+        alerts = _alert_after_spend(new_rows, brands, campaigns, written, recorded_by=actor, moment=moment)
         _evaluate_after_spend(
             brands,
             campaigns,
@@ -285,6 +291,7 @@ def _record(
             actor=Actor.system(SPEND_ACTOR),
             recorded_by=actor,
             moment=moment,
+            alerts=alerts,
         )
     return [
         SpendOutcome(

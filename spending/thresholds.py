@@ -1,6 +1,7 @@
 """Threshold and forecast alert rules (pure): which alerts a change of spend calls for.
 
-Exact arithmetic only (``Decimal`` and ``Fraction``, never float). Whether an alert was
+Exact arithmetic only (``Decimal`` in a context whose precision no amount reaches, with
+rounding trapped, and ``Fraction``; never float). Whether an alert was
 already written (once per owner, cap, period and threshold; once per brand-month for the
 forecast) is the event log's business; these functions only say what is due.
 
@@ -21,18 +22,21 @@ forecast) is the event log's business; these functions only say what is due.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, Rounded
 from fractions import Fraction
 
 DEFAULT_ALERT_THRESHOLDS: tuple[int, ...] = (50, 80, 100)
 FORECAST_MOVE_PERCENT = 1
+# Products of money (at most 18 digits) and a percent are exact here; were one not, the
+# trap raises rather than round (a threshold is never decided on a rounded product).
+_EXACT = Context(prec=60, traps=[Inexact, Rounded])
 
 
 def threshold_reached(threshold: int, *, budget: Decimal | None, spend: Decimal) -> bool:
     """Whether ``spend`` is at or above ``threshold`` percent of ``budget``."""
     if budget is None:
         return False
-    return Fraction(spend) * 100 >= Fraction(budget) * threshold
+    return _EXACT.multiply(spend, 100) >= _EXACT.multiply(budget, threshold)
 
 
 def reached_thresholds(thresholds: Iterable[int], *, budget: Decimal | None, spend: Decimal) -> list[int]:
@@ -45,6 +49,8 @@ def crossed_thresholds(
     thresholds: Iterable[int], *, budget: Decimal | None, before: Decimal, after: Decimal
 ) -> list[int]:
     """The thresholds a change of spend from ``before`` to ``after`` crosses, ascending."""
+    if budget is None or after <= before:
+        return []
     return [
         t
         for t in sorted(set(thresholds))

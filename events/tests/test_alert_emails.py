@@ -443,6 +443,7 @@ def test_a_run_with_nothing_new_is_cheap(clock: time_machine.Traveller) -> None:
 def test_a_commit_of_an_alert_event_nudges_the_alert_emails_and_other_types_do_not() -> None:
     brand = alerted()
     campaign = CampaignFactory(brand=brand)
+    assert alert_email_nudger.wait_idle()  # a nudge an earlier commit asked for has gone
     with (
         mock.patch.object(dispatch_alert_emails, "apply_async") as nudge,
         mock.patch.object(dispatch_webhooks, "apply_async"),

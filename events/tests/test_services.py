@@ -218,3 +218,20 @@ def test_nudges_are_sent_after_the_request_from_one_thread_and_coalesce() -> Non
     assert nudger.wait_idle()
     assert sent == ["webhook-nudger", "webhook-nudger"]
     assert threading.current_thread().name not in sent
+
+
+def test_nudges_are_spaced_by_the_minimum_interval_and_none_is_lost() -> None:
+    sent: list[float] = []
+    nudger = Nudger(lambda: sent.append(time.monotonic()), min_interval=0.3)
+    started = time.monotonic()
+    nudger.request()
+    assert nudger.wait_idle()
+    for _ in range(20):  # a stream of commits right after a send: one more send, later
+        nudger.request()
+        time.sleep(0.005)
+    last_request = time.monotonic()
+    assert nudger.wait_idle()
+    assert len(sent) == 2
+    assert sent[0] - started < 0.3  # a quiet nudger's first nudge goes at once
+    assert sent[1] - sent[0] >= 0.3
+    assert sent[1] >= last_request  # the last request is covered by a send after it

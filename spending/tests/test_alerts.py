@@ -196,7 +196,9 @@ def test_nothing_fires_for_an_uncapped_owner_or_without_thresholds() -> None:
 
 @pytest.mark.postgres
 @time_machine.travel(NOON, tick=False)
-def test_a_crossing_adds_two_queries_and_the_common_case_none(django_assert_num_queries: Any) -> None:
+def test_a_crossing_adds_one_round_trip_none_with_a_pause_and_the_common_case_none(
+    django_assert_num_queries: Any,
+) -> None:
     brand = make_brand(daily_budget=Decimal("1000.00"), monthly_budget=Decimal("100000.00"))
     campaign = make_campaign(brand=brand, daily_budget=Decimal("100.00"))
     paused = make_campaign(brand=brand, daily_budget=Decimal("100.00"), status=Status.PAUSED)
@@ -208,7 +210,21 @@ def test_a_crossing_adds_two_queries_and_the_common_case_none(django_assert_num_
         spend(campaign, "1.00")
     with django_assert_num_queries(4):
         spend(paused, "1.00")
-    # 50% of the campaign's cap: the marks' insert and the events' insert
-    with django_assert_num_queries(6):
+    # 50% of the campaign's cap: the marks' insert and the events' insert, one statement
+    with django_assert_num_queries(5):
         spend(paused, "48.00")
     assert reached() == [("campaign", "daily", 50, "2026-11-18", paused.pk)]
+    # 50%, 80% and 100% at once, and the pause: the alerts ride with the pause's statements
+    with django_assert_num_queries(5):
+        spend(campaign, "98.00")
+    assert reached(campaign_id=campaign.pk) == [
+        ("campaign", "daily", threshold, "2026-11-18", campaign.pk) for threshold in (50, 80, 100)
+    ]
+    campaign.refresh_from_db()
+    assert not campaign.is_active
+    assert [event.type for event in event_log(campaign_id=campaign.pk)][-4:] == [
+        "budget.threshold_reached",
+        "budget.threshold_reached",
+        "budget.threshold_reached",
+        "campaign.paused",
+    ]
