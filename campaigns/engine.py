@@ -17,27 +17,45 @@ cannot deadlock.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from campaigns import store
 from campaigns.alerts import ServingChange, ServingKind, notify_serving_changes
 from campaigns.models import Campaign
-from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate
-from campaigns.selectors import build_snapshots
+from campaigns.rules import CampaignSnapshot, Decision, ScheduleSnapshot, Status, evaluate
+from campaigns.selectors import ZERO_TOTALS, build_snapshots
 from core import prepared
 from core.actors import Actor
 from core.counters import Counts
-from core.timeutils import now
+from core.timeutils import local_date, now
 from events.services import NewEvent, events_prepare
 from events.types import EventType
-from spending.selectors import Totals
+from spending.selectors import Totals, period_totals
+
+
+class ServingState(Protocol):
+    """What ``apply_decisions`` reads of a campaign and updates in memory: a loaded
+    ``Campaign`` (the spend path, a person's change) or a sweep's ``SweepCampaign``."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def brand_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+    is_active: bool
+    pause_reason: str
 
 
 @dataclass
@@ -65,7 +83,7 @@ SERVING_EVENT_TYPES: dict[str, str] = {
 }
 
 
-def _change_kind(campaign: Campaign, serves: bool) -> str:
+def _change_kind(campaign: ServingState, serves: bool) -> str:
     """The kind of a change of serving state: a resume, a pause, or a new reason while
     stopped."""
     if serves:
@@ -92,7 +110,7 @@ def serving_event_data(
 
 
 def apply_decisions(
-    campaigns: Sequence[Campaign],
+    campaigns: Sequence[ServingState],
     decisions: Mapping[int, Decision],
     *,
     actor: Actor,
@@ -114,6 +132,9 @@ def apply_decisions(
     result = ReconcileResult(checked=len(campaigns))
     rows: list[store.ServingRow] = []
     events: list[NewEvent] = []
+    # One data object per distinct (type, reason, reasons, previous reason): a busy day's
+    # thousands of pauses share a handful, and the log encodes each distinct object once.
+    shared_data: dict[tuple[str, str, tuple[str, ...], str], dict[str, Any]] = {}
     for campaign in campaigns:
         decision = decisions[campaign.pk]
         serves = decision.serves
@@ -128,14 +149,18 @@ def apply_decisions(
             result.paused[reason or campaign.status] += 1
         else:
             result.reason_changed += 1
-        reasons = [item.value for item in decision.reasons]
+        reasons = tuple(item.value for item in decision.reasons)
         if not dry_run:
+            key = (kind, reason, reasons, campaign.pause_reason)
+            data = shared_data.get(key)
+            if data is None:
+                data = shared_data[key] = serving_event_data(
+                    reason=reason, reasons=reasons, previous_reason=campaign.pause_reason, context=context
+                )
             events.append(
                 NewEvent(
                     type=SERVING_EVENT_TYPES[kind],
-                    data=serving_event_data(
-                        reason=reason, reasons=reasons, previous_reason=campaign.pause_reason, context=context
-                    ),
+                    data=data,
                     brand_id=campaign.brand_id,
                     campaign_id=campaign.pk,
                 )
@@ -149,7 +174,7 @@ def apply_decisions(
                 was_active=campaign.is_active,
                 is_active=serves,
                 pause_reason=reason,
-                reasons=tuple(reasons),
+                reasons=reasons,
                 actor=actor.label,
             )
         )
@@ -200,6 +225,51 @@ def evaluate_campaigns(
     )
 
 
+def _evaluate_batch(
+    batch: store.SweepBatch, *, actor: Actor, moment: dt.datetime, dry_run: bool
+) -> ReconcileResult:
+    """Evaluate one sweep batch and apply the differences: one query for the spend totals
+    of the brands and campaigns that have a cap (the rule reads no spend without one), each
+    brand's local day computed once per time zone, and no model instance."""
+    days: dict[str, dt.date] = {}
+    brand_days: dict[int, dt.date] = {}
+    capped_brands: dict[int, dt.date] = {}
+    for pk, brand in batch.brands.items():
+        day = days.get(brand.timezone)
+        if day is None:
+            day = days[brand.timezone] = local_date(brand.timezone, moment)
+        brand_days[pk] = day
+        if brand.daily_budget is not None or brand.monthly_budget is not None:
+            capped_brands[pk] = day
+    capped_campaigns = {
+        c.pk: brand_days[c.brand_id]
+        for c in batch.campaigns
+        if c.daily_budget is not None or c.monthly_budget is not None
+    }
+    totals = period_totals(brand_days=capped_brands, campaign_days=capped_campaigns)
+    brand_totals, campaign_totals = totals.brands, totals.campaigns
+    decisions: dict[int, Decision] = {}
+    for campaign in batch.campaigns:
+        brand = batch.brands[campaign.brand_id]
+        brand_day, brand_month = brand_totals.get(campaign.brand_id, ZERO_TOTALS)
+        day_spend, month_spend = campaign_totals.get(campaign.pk, ZERO_TOTALS)
+        snapshot = CampaignSnapshot(
+            status=campaign.status,
+            brand_is_active=brand.is_active,
+            brand_daily_budget=brand.daily_budget,
+            brand_monthly_budget=brand.monthly_budget,
+            brand_day_spend=brand_day,
+            brand_month_spend=brand_month,
+            daily_budget=campaign.daily_budget,
+            monthly_budget=campaign.monthly_budget,
+            day_spend=day_spend,
+            month_spend=month_spend,
+            schedule=batch.schedules[campaign.pk],
+        )
+        decisions[campaign.pk] = evaluate(snapshot, moment)
+    return apply_decisions(batch.campaigns, decisions, actor=actor, moment=moment, dry_run=dry_run)
+
+
 def reconcile(
     *,
     moment: dt.datetime | None = None,
@@ -214,11 +284,14 @@ def reconcile(
 ) -> ReconcileResult:
     """Evaluate every campaign whose status is ``active`` and apply only the differences.
 
-    The one sweep walker: campaigns in (brand, id) order in batches of ``batch_size``, so a
-    batch spans as few brands as possible (fewer brand locks and brand totals); each batch
-    is its own transaction with a fixed number of statements (ids; brand locks with the
-    campaigns and their windows; spend totals; serving state with its events), whatever the
-    number of campaigns. ``brand_ids``, ``campaign_ids``, ``scheduled_only`` (campaigns
+    The one sweep walker: the ids of the campaigns to walk are read once, in (brand, id)
+    order (one index-only scan; 8 bytes a campaign), then walked in batches of
+    ``batch_size``, so a batch spans as few brands as possible (fewer brand locks and brand
+    totals); each batch is its own transaction with a fixed number of statements (brand
+    locks with the campaigns and their windows; spend totals; serving state with its
+    events), whatever the number of campaigns. A campaign whose status is no longer active
+    when its batch is read is skipped; one made active meanwhile waits for the next sweep
+    (a person's change evaluates it at once). ``brand_ids``, ``campaign_ids``, ``scheduled_only`` (campaigns
     with a dayparting schedule) and the inclusive ``min_pk``/``max_pk`` (a sweep's chunk)
     narrow the walk.
     """
@@ -237,25 +310,11 @@ def reconcile(
     if min_pk is not None:
         base = base.filter(pk__gte=min_pk)
     result = ReconcileResult()
-    last: tuple[int, int] | None = None  # (brand_id, pk) of the last campaign done
-    while True:
-        page = base
-        if last is not None:
-            page = base.filter(Q(brand_id__gt=last[0]) | Q(brand_id=last[0], pk__gt=last[1]))
-        rows = list(page.order_by("brand_id", "pk").values_list("pk", "brand_id")[:size])
-        if not rows:
-            break
-        last = (rows[-1][1], rows[-1][0])
+    ids = array("q", base.order_by("brand_id", "pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
         with transaction.atomic():
-            loaded = store.load_campaigns([pk for pk, _ in rows], lock=not dry_run)
-            campaigns = [c for _, c in sorted(loaded.campaigns.items()) if c.status == Status.ACTIVE]
-            result.merge(
-                evaluate_campaigns(
-                    campaigns, actor=actor, moment=moment, dry_run=dry_run, schedules=loaded.schedules
-                )
-            )
-        if len(rows) < size:
-            break
+            batch = store.load_sweep_batch(ids[start : start + size], status=Status.ACTIVE, lock=not dry_run)
+            result.merge(_evaluate_batch(batch, actor=actor, moment=moment, dry_run=dry_run))
     return result
 
 

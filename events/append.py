@@ -120,6 +120,31 @@ def _row(event: NewEvent, endpoint_id: int | None = None) -> store.EventRow:
     )
 
 
+def _rows(events: Sequence[NewEvent]) -> list[store.EventRow]:
+    """The rows of ``events``, each distinct ``data`` object checked and encoded once (a
+    sweep's thousands of pauses share a few data objects)."""
+    encoded: dict[tuple[str, int], store.EventRow] = {}
+    rows = []
+    for event in events:
+        key = (event.type, id(event.data))
+        template = encoded.get(key)
+        if template is None:
+            template = encoded[key] = _row(event)
+        rows.append(
+            template
+            if (template.brand_id, template.campaign_id) == (event.brand_id, event.campaign_id)
+            else store.EventRow(
+                template.type,
+                event.brand_id,
+                event.campaign_id,
+                template.data_json,
+                template.audit,
+                template.endpoint_id,
+            )
+        )
+    return rows
+
+
 def _require_transaction() -> None:
     if not connection.in_atomic_block:
         raise TransactionManagementError(
@@ -141,7 +166,7 @@ def events_prepare(
     _require_transaction()
     if not events:
         return None
-    rows = [_row(event) for event in events]
+    rows = _rows(events)
     notify_on_commit({row.type for row in rows})
     return store.EventBatch(rows=rows, actor=actor_row(actor), occurred_at=occurred_at or now())
 

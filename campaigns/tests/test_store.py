@@ -15,9 +15,9 @@ from campaigns.alerts import ServingChange
 from campaigns.engine import reconcile
 from campaigns.models import Campaign
 from campaigns.rules import Status
-from campaigns.store import ServingRow, load_campaigns, write_serving_state
+from campaigns.store import ServingRow, load_campaigns, load_sweep_batch, write_serving_state
 from core.actors import Actor
-from core.tests.factories import make_brand, make_campaign
+from core.tests.factories import make_brand, make_campaign, make_schedule
 from events.selectors import event_log
 from events.services import NewEvent, events_prepare
 from spending.services import spend_record_many
@@ -124,3 +124,57 @@ def test_loading_reads_each_campaign_with_its_brand_and_schedule() -> None:
 def test_a_serving_change_payload_has_every_field() -> None:
     change = ServingChange(7, 3, "Black Friday", "serving_stopped", True, False, "x", ("x", "y"), "job")
     assert change.as_payload() == {**dataclasses.asdict(change), "reasons": ["x", "y"]}
+
+
+def test_a_sweep_batch_reads_the_rules_view_of_each_campaign() -> None:
+    tokyo = make_brand(timezone="Asia/Tokyo", daily_budget=Decimal("50.00"), monthly_budget=None)
+    lima = make_brand(timezone="America/Lima", daily_budget=None, monthly_budget=Decimal("900.00"))
+    shared = make_schedule(([0, 1, 2], "09:00", "17:00"), ([5], "10:00", "12:00"), timezone="")
+    own_zone = make_schedule(([3], "08:00", "09:00"), timezone="Europe/Paris")
+    off = make_schedule(([4], "08:00", "09:00"), is_active=False)
+    a = make_campaign(brand=tokyo, dayparting_schedule=shared, daily_budget=Decimal("5.00"))
+    b = make_campaign(brand=lima, dayparting_schedule=shared)
+    c = make_campaign(brand=tokyo, dayparting_schedule=shared)
+    d = make_campaign(brand=lima, dayparting_schedule=own_zone, monthly_budget=Decimal("7.00"))
+    e = make_campaign(brand=lima, dayparting_schedule=off)
+    f = make_campaign(brand=tokyo)
+    paused = make_campaign(brand=lima, status=Status.PAUSED, is_active=False)
+    ids = [paused.pk, f.pk, e.pk, d.pk, c.pk, b.pk, a.pk, a.pk]
+
+    with transaction.atomic():
+        batch = load_sweep_batch(ids, status=Status.ACTIVE)
+        models = load_campaigns(ids)
+
+    assert [x.pk for x in batch.campaigns] == sorted({a.pk, b.pk, c.pk, d.pk, e.pk, f.pk})
+    for record in batch.campaigns:  # the same values as the model path reads
+        model = models.campaigns[record.pk]
+        assert (record.brand_id, record.name, record.status, record.is_active, record.pause_reason) == (
+            model.brand_id,
+            model.name,
+            model.status,
+            model.is_active,
+            model.pause_reason,
+        )
+        assert (record.daily_budget, record.monthly_budget) == (model.daily_budget, model.monthly_budget)
+        assert batch.schedules[record.pk] == models.schedules[record.pk]
+        brand = batch.brands[record.brand_id]
+        assert (brand.timezone, brand.is_active, brand.daily_budget, brand.monthly_budget) == (
+            model.brand.timezone,
+            model.brand.is_active,
+            model.brand.daily_budget,
+            model.brand.monthly_budget,
+        )
+    assert set(batch.brands) == {tokyo.pk, lima.pk}
+    schedule_a, schedule_b = batch.schedules[a.pk], batch.schedules[b.pk]
+    assert schedule_a is not None
+    assert schedule_b is not None
+    assert len(schedule_a.windows) == 2
+    assert schedule_a.windows == schedule_b.windows
+    assert (schedule_a.timezone, schedule_b.timezone) == ("Asia/Tokyo", "America/Lima")
+    assert batch.schedules[c.pk] is schedule_a  # one snapshot per schedule and zone
+    schedule_d = batch.schedules[d.pk]
+    assert schedule_d is not None
+    assert schedule_d.timezone == "Europe/Paris"
+    assert batch.schedules[e.pk] is None
+    assert batch.schedules[f.pk] is None
+    assert not load_sweep_batch([], status=Status.ACTIVE).campaigns
