@@ -56,7 +56,6 @@ else:
     _Base = object
 
 NEAR_CAP_PERCENT = 80
-NEAR_CAP = Fraction(NEAR_CAP_PERCENT, 100)
 ATTRIBUTE = "_ops_pacing"
 
 
@@ -66,18 +65,6 @@ class OwnerPacing:
 
     pacing: Pacing
     used: Fraction | None
-
-    @property
-    def near_cap(self) -> bool:
-        return self.used is not None and self.used >= NEAR_CAP
-
-    @property
-    def over_pace(self) -> bool:
-        return self.pacing.status == PacingStatus.OVER_PACE
-
-    @property
-    def exhausts_this_month(self) -> bool:
-        return self.pacing.projected_exhaustion is not None
 
 
 def owners_pacing(

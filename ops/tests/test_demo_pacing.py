@@ -19,8 +19,10 @@ from brands.models import Brand
 from campaigns.models import Campaign
 from campaigns.rules import Status
 from ops.demo_plans import OVER, paced_budget
-from ops.pacing import owners_pacing
-from spending.pacing import PACING_HIGH, PacingStatus
+from ops.pacing import CONDITIONS, OwnerPacing, owners_pacing
+from spending.pacing import PACING_HIGH, PacingInputs, PacingStatus
+from spending.pacing_filters import matches
+from spending.pacing_inputs import pacing_inputs
 
 EARLY = dt.datetime(2026, 12, 2, 15, 20, tzinfo=dt.UTC)
 LATE = dt.datetime(2027, 2, 24, 9, 5, tzinfo=dt.UTC)  # 83% of February gone in every zone
@@ -35,18 +37,25 @@ def test_the_demo_data_shows_every_pacing_state(moment: dt.datetime) -> None:
     brands = list(Brand.objects.filter(is_active=True))
     campaigns = list(Campaign.objects.filter(status=Status.ACTIVE).select_related("brand"))
     by_brand, by_campaign = owners_pacing(brands=brands, campaigns=campaigns, at=moment)
+    brand_inputs, campaign_inputs = pacing_inputs(brands=brands, campaigns=campaigns, at=moment)
 
-    for found in (by_brand, by_campaign):
+    def kept(found: dict[int, OwnerPacing], inputs: dict[int, PacingInputs], condition: str) -> set[int]:
+        """The owners the console's filter ``condition`` keeps (the API's selector)."""
+        criteria = CONDITIONS[condition][1]
+        return {pk for pk, owner in found.items() if matches(owner.pacing, inputs[pk], criteria, at=moment)}
+
+    for found, inputs in ((by_brand, brand_inputs), (by_campaign, campaign_inputs)):
         assert {owner.pacing.status for owner in found.values()} == set(PacingStatus)
+        # projected to run out this month, not yet out; near a cap, not yet over it
         assert any(
-            owner.exhausts_this_month and owner.pacing.status != PacingStatus.EXHAUSTED
-            for owner in found.values()
+            found[pk].pacing.status != PacingStatus.EXHAUSTED for pk in kept(found, inputs, "exhausts")
         )
-        near = [owner for owner in found.values() if owner.near_cap]
-        assert any(owner.pacing.status != PacingStatus.EXHAUSTED for owner in near)
-        assert any(owner.over_pace for owner in found.values())
-    names = {brand.pk: brand.name for brand in brands}
-    assert by_brand[next(pk for pk, name in names.items() if name == "Initech")].over_pace
+        assert any(
+            found[pk].pacing.status != PacingStatus.EXHAUSTED for pk in kept(found, inputs, "near_cap")
+        )
+        assert kept(found, inputs, "over_pace")
+    initech = next(brand.pk for brand in brands if brand.name == "Initech")
+    assert initech in kept(by_brand, brand_inputs, "over_pace")
 
 
 @given(
