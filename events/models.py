@@ -33,11 +33,14 @@ class Event(models.Model):
     position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     type = models.CharField(max_length=64, choices=EventType.choices)
     occurred_at = models.DateTimeField()
-    # Plain references (no database constraint): the log outlives what it mentions.
+    # Plain references (no database constraint): the log outlives what it mentions. No index
+    # of their own: the (brand, position) and (campaign, position) indexes lead with them, and
+    # every event written (a busy day's sweep writes tens of thousands) maintains each index.
     brand = models.ForeignKey(
         "brands.Brand",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -46,6 +49,7 @@ class Event(models.Model):
         "campaigns.Campaign",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
