@@ -5,19 +5,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from campaigns import store
 from campaigns.alerts import ServingChange
 from campaigns.engine import reconcile
 from campaigns.models import Campaign
 from campaigns.rules import Status
 from campaigns.store import ServingRow, load_campaigns, load_sweep_batch, write_serving_state
+from core import pgdriver
 from core.actors import Actor
 from core.tests.factories import make_brand, make_campaign, make_schedule
+from core.tests.servers import database_url
 from events.selectors import event_log
 from events.services import NewEvent, events_prepare
 from spending.services import spend_record_many
@@ -59,9 +63,10 @@ def test_pausing_many_campaigns_is_one_update_and_one_insert_whatever_their_numb
     Campaign.objects.update(status=Status.PAUSED, is_active=False, pause_reason="")  # out of the way
     many = _writes(300)
     assert few == many
-    # The brands' lock with the campaigns' read, then the serving state with its events: the
-    # write is one round trip of two statements.
-    assert few == ["EXECUTE EXECUTE", "EXECUTE EXECUTE"]
+    # The campaigns' read without locks, then the changed ones' brands locked with their
+    # read again, then the serving state with its events: the write is one round trip of
+    # two statements.
+    assert few == ["EXECUTE", "EXECUTE EXECUTE", "EXECUTE EXECUTE"]
     assert event_log(types=["campaign.paused"]).count() == 303
     stopped = list(Campaign.objects.filter(status=Status.ACTIVE))
     with CaptureQueriesContext(connection) as captured:
@@ -178,3 +183,63 @@ def test_a_sweep_batch_reads_the_rules_view_of_each_campaign() -> None:
     assert batch.schedules[e.pk] is None
     assert batch.schedules[f.pk] is None
     assert not load_sweep_batch([], status=Status.ACTIVE).campaigns
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(NOON, tick=False)
+def test_a_sweep_batch_where_nothing_changes_takes_no_lock_and_writes_nothing() -> None:
+    brand = make_brand(daily_budget=Decimal("100.00"))
+    for _ in range(5):
+        make_campaign(brand=brand, daily_budget=Decimal("10.00"))
+    reconcile(moment=NOON)  # settled
+    holder = pgdriver.connect(database_url())  # another writer holds the brand's lock meanwhile
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT id FROM brands_brand WHERE id = %s FOR NO KEY UPDATE", [brand.pk])
+            with connection.cursor() as ours:
+                ours.execute("SET lock_timeout = '300ms'")  # a lock wait would fail the sweep
+            with CaptureQueriesContext(connection) as captured:
+                result = reconcile(moment=NOON)
+        holder.rollback()
+    finally:
+        holder.close()
+        with connection.cursor() as ours:
+            ours.execute("SET lock_timeout = 0")
+    assert (result.checked, result.unchanged) == (5, 5)
+    statements = [q["sql"] for q in captured.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    # ids; the campaigns' read (one statement: no lock before it); their totals; no write
+    assert len(statements) == 3
+    assert not any(";" in sql or sql.lstrip().upper().startswith(("UPDATE", "INSERT")) for sql in statements)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(NOON, tick=False)
+def test_a_sweep_applies_only_what_holds_under_the_locks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A campaign read over its cap without locks, whose cap another writer raises before the
+    sweep locks its brand, keeps serving: the decision applied is the one made under the lock."""
+    [raised, other] = _over_their_cap(2)
+    read = store.load_sweep_batch
+
+    def read_then_raise(ids: Any, *, status: str, lock: bool = True) -> store.SweepBatch:
+        batch = read(ids, status=status, lock=lock)
+        if not lock:  # the unlocked read is done: another writer commits a raised cap
+            writer = pgdriver.connect(database_url())
+            try:
+                with pgdriver.transaction(writer) as cursor:
+                    cursor.execute(
+                        "UPDATE campaigns_campaign SET daily_budget = 50 WHERE id = %s", [raised.pk]
+                    )
+            finally:
+                writer.close()
+        return batch
+
+    monkeypatch.setattr(store, "load_sweep_batch", read_then_raise)
+    result = reconcile(moment=NOON)
+
+    assert result.paused == {"campaign_daily_budget": 1}
+    assert (result.checked, result.unchanged) == (2, 1)
+    assert Campaign.objects.get(pk=raised.pk).is_active
+    assert not Campaign.objects.get(pk=other.pk).is_active
+    assert [e.campaign_id for e in event_log(types=["campaign.paused"])] == [other.pk]
