@@ -10,9 +10,13 @@ away). Then:
   in a process of its own), against the baseline: one aggregate that finds the campaigns at
   or over their daily cap, one ``UPDATE ... WHERE id = ANY(...)`` and one insert of their
   events into the log (``events_event``), written by hand, in one transaction;
-- **midnight resume**: the same sweep a week later (a new local day for every brand, the same
-  weekday and hour, so no dayparting window moves), when they all resume, against the same
-  three statements the other way round.
+- **midnight resume**: a week later (a new local day for every brand, the same weekday and
+  hour, so no dayparting window moves) the daily reset job (``budgets_reset``, what brings
+  campaigns back at each brand's local midnight) claims every brand's new day and
+  reconciles the campaigns stopped for a daily budget, which all resume, against the same
+  three statements the other way round. The full sweep at that moment (every status-active
+  campaign, as the minute's ``enforce_budgets`` would run it) is printed beside it, without
+  a target.
 
 Between the engine's run and the baseline's, the campaigns' serving state is put back and the
 events of the run are deleted, so both work on identical rows.
@@ -170,8 +174,12 @@ def mass_change_figures() -> list[Figure]:
     _put_back(picked, serving=True, mark=mark)
     stop_seconds, stop_rows = _baseline(at=now, stop=True)  # leaves them stopped, as the engine did
 
+    run_sweep_process(now, reset="daily")  # today's reset done, as after the last midnight
     mark = _event_mark()
-    resume_run = run_sweep_process(later)
+    resume_run = run_sweep_process(later, reset="daily")
+    _put_back(picked, serving=False, mark=mark)
+    mark = _event_mark()
+    sweep_run = run_sweep_process(later)  # the same resume by the full minute sweep
     _put_back(picked, serving=False, mark=mark)
     resume_seconds, resume_rows = _baseline(at=later, stop=False)
 
@@ -186,5 +194,20 @@ def mass_change_figures() -> list[Figure]:
             met=per_thousand <= 10,
             extra={"queries": stop_run["queries"]},
         ),
-        _figure("midnight resume: all come back", resume_run, resume_seconds, resume_rows, len(picked)),
+        _figure(
+            "midnight resume: all come back (the daily reset job)",
+            resume_run,
+            resume_seconds,
+            resume_rows,
+            len(picked),
+        ),
+        Figure(
+            "the same new day by the full minute sweep (every status-active campaign)",
+            sweep_run["seconds"],
+            "s",
+            "aggregate + set-based update + insert, by hand",
+            resume_seconds,
+            target="informational",
+            extra={"campaigns": sweep_run["checked"], "engine_outcome": sweep_run["outcome"]},
+        ),
     ]

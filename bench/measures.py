@@ -122,11 +122,18 @@ FROM b
 """
 
 
-def run_sweep_process(moment: dt.datetime | None = None) -> dict[str, Any]:
-    """A whole sweep in a process of its own (its peak memory is its own), at ``moment``."""
+def run_sweep_process(moment: dt.datetime | None = None, *, reset: str | None = None) -> dict[str, Any]:
+    """A whole sweep (or, ``reset``, the daily or monthly reset job) in a process of its own
+    (its peak memory is its own), at ``moment``."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "budget_system.settings", "LOG_LEVEL": "WARNING"}
     out = subprocess.run(  # noqa: S603 - this interpreter, a module of this project
-        [sys.executable, "-m", "bench.sweep", *([moment.isoformat()] if moment else [])],
+        [
+            sys.executable,
+            "-m",
+            "bench.sweep",
+            *([moment.isoformat()] if moment else []),
+            *(["--reset", reset] if reset else []),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -273,13 +273,21 @@ def _decide(batch: store.SweepBatch, moment: dt.datetime) -> dict[int, Decision]
     return decisions
 
 
-def _sweep_batch(ids: Sequence[int], *, actor: Actor, moment: dt.datetime, dry_run: bool) -> ReconcileResult:
+def _sweep_batch(
+    ids: Sequence[int], *, actor: Actor, moment: dt.datetime, dry_run: bool, lock_first: bool
+) -> ReconcileResult:
     """One batch of a sweep, in its own transaction, read first without locks: a batch
     where nothing changes (nearly every batch of a steady minute) takes no lock and writes
     nothing, so it neither waits for spend writers nor makes them wait, and commits without
     a WAL flush. Where something changes, the brands of the changed campaigns are locked
     (in id order) and those campaigns read again, fresh, with their totals: the decisions
-    applied are made under the locks, as the concurrency contract requires."""
+    applied are made under the locks, as the concurrency contract requires. With
+    ``lock_first`` (a walk where most campaigns change, such as a reset's) the batch's
+    brands are locked before the one read instead."""
+    if lock_first and not dry_run:
+        with transaction.atomic():
+            locked = store.load_sweep_batch(ids, status=Status.ACTIVE, lock=True)
+            return apply_decisions(locked.campaigns, _decide(locked, moment), actor=actor, moment=moment)
     with transaction.atomic():
         batch = store.load_sweep_batch(ids, status=Status.ACTIVE, lock=False)
         decisions = _decide(batch, moment)
@@ -306,6 +314,7 @@ def reconcile(
     min_pk: int | None = None,
     max_pk: int | None = None,
     scheduled_only: bool = False,
+    stopped_for: Collection[str] | None = None,
     batch_size: int | None = None,
     actor: Actor | None = None,
     dry_run: bool = False,
@@ -321,8 +330,10 @@ def reconcile(
     their totals, then the serving state with its events). A campaign whose status is no
     longer active when its batch is read is skipped; one made active meanwhile waits for
     the next sweep (a person's change evaluates it at once). ``brand_ids``,
-    ``campaign_ids``, ``scheduled_only`` (campaigns with a dayparting schedule) and the
-    inclusive ``min_pk``/``max_pk`` (a sweep's chunk) narrow the walk.
+    ``campaign_ids``, ``scheduled_only`` (campaigns with a dayparting schedule),
+    ``stopped_for`` (campaigns the system stopped for one of these pause reasons: what a
+    reset can bring back) and the inclusive ``min_pk``/``max_pk`` (a sweep's chunk) narrow
+    the walk.
     """
     moment = moment or now()
     actor = actor or Actor.system("system")
@@ -334,6 +345,8 @@ def reconcile(
         base = base.filter(pk__in=list(campaign_ids))
     if scheduled_only:
         base = base.filter(dayparting_schedule__isnull=False)
+    if stopped_for is not None:
+        base = base.filter(is_active=False, pause_reason__in=list(stopped_for))
     if max_pk is not None:
         base = base.filter(pk__lte=max_pk)
     if min_pk is not None:
@@ -341,7 +354,15 @@ def reconcile(
     result = ReconcileResult()
     ids = array("q", base.order_by("brand_id", "pk").values_list("pk", flat=True))
     for start in range(0, len(ids), size):
-        result.merge(_sweep_batch(ids[start : start + size], actor=actor, moment=moment, dry_run=dry_run))
+        result.merge(
+            _sweep_batch(
+                ids[start : start + size],
+                actor=actor,
+                moment=moment,
+                dry_run=dry_run,
+                lock_first=stopped_for is not None,  # what it reads, it mostly changes
+            )
+        )
     return result
 
 

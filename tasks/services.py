@@ -21,7 +21,7 @@ from brands.models import Brand
 from campaigns.budget_alerts import forecasts_due, forecasts_write
 from campaigns.engine import ReconcileResult, reconcile
 from campaigns.models import Campaign
-from campaigns.rules import Status
+from campaigns.rules import PauseReason, Status
 from core.actors import Actor
 from core.exceptions import ConflictError
 from core.timeutils import local_date, month_start, now
@@ -149,6 +149,20 @@ def _period(kind: ResetKind, tz_name: str, moment: dt.datetime) -> dt.date:
     return day if kind == "daily" else month_start(day)
 
 
+# What a new period can bring back: campaigns the system stopped for a budget of the period
+# that turned (a new month is a new day too).
+RESET_REASONS: dict[str, tuple[str, ...]] = {
+    "daily": (PauseReason.BRAND_DAILY_BUDGET, PauseReason.CAMPAIGN_DAILY_BUDGET),
+    "monthly": (
+        PauseReason.BRAND_MONTHLY_BUDGET,
+        PauseReason.BRAND_DAILY_BUDGET,
+        PauseReason.CAMPAIGN_MONTHLY_BUDGET,
+        PauseReason.CAMPAIGN_DAILY_BUDGET,
+    ),
+}
+RESET_CHUNK = 500  # brands claimed and reconciled per transaction
+
+
 def budgets_reset(
     *,
     kind: ResetKind,
@@ -159,13 +173,16 @@ def budgets_reset(
     """Reset every brand whose local day (``daily``) or month (``monthly``) has turned.
 
     Spend totals are derived from the ledger, so a reset zeroes nothing: it reconciles the
-    brand's campaigns, which resumes what the old period's budgets had stopped. Each
-    brand-period is claimed with a conditional update in the same transaction as the
-    reconcile; a second, concurrent or late run finds it claimed and does nothing.
+    campaigns of the brand that the system stopped for a budget of that period
+    (``RESET_REASONS``), which resumes what the old period's budgets had stopped (serving
+    campaigns a new period could stop, by spend dated ahead, are the minute sweep's).
+    Brands are claimed by chunks of ``RESET_CHUNK``, each brand-period with a conditional
+    update under the marker's row lock, in the same transaction as the reconcile of its
+    campaigns; a second, concurrent or late run finds them claimed and does nothing. A
+    chunk that fails is done again brand by brand, so one brand's error stops no other.
     """
     job = RESET_DAILY if kind == "daily" else RESET_MONTHLY
     period_field = f"{kind}_period"
-    actor = Actor.system(job)
     summary = JobSummary(job, dry_run=dry_run)
     brands = Brand.objects.order_by("pk")
     if brand_ids is not None:
@@ -179,31 +196,70 @@ def budgets_reset(
         BrandResetMarker.objects.bulk_create(
             [BrandResetMarker(brand_id=pk) for pk in missing], ignore_conflicts=True
         )
-    due = []
+    due: dict[dt.date, list[int]] = {}
     for pk, tz_name in zones.items():
         period = _period(kind, tz_name, moment)
         last = markers.get(pk)
         if last is None or last < period:
-            due.append((pk, period))
+            due.setdefault(period, []).append(pk)
     reset: list[int] = []
-    for pk, period in due:
-        try:
-            with transaction.atomic():
-                if not dry_run:
-                    claimed = (
-                        BrandResetMarker.objects.filter(brand_id=pk)
-                        .filter(Q(**{f"{period_field}__isnull": True}) | Q(**{f"{period_field}__lt": period}))
-                        .update(**{period_field: period, f"{kind}_reset_at": now()})
-                    )
-                    if claimed != 1:
-                        continue
-                summary.add(reconcile(moment=moment, brand_ids=[pk], actor=actor, dry_run=dry_run))
-                reset.append(pk)
-        except DatabaseError:
-            summary.errors += 1
-            logger.exception("job %s failed for brand %s", job, pk)
+    for period, pks in sorted(due.items()):
+        for start in range(0, len(pks), RESET_CHUNK):
+            chunk = pks[start : start + RESET_CHUNK]
+            try:
+                reset += _reset_chunk(kind, chunk, period, moment=moment, summary=summary, dry_run=dry_run)
+            except DatabaseError:
+                for pk in chunk:  # find the brand that fails; reset the others
+                    try:
+                        reset += _reset_chunk(
+                            kind, [pk], period, moment=moment, summary=summary, dry_run=dry_run
+                        )
+                    except DatabaseError:
+                        summary.errors += 1
+                        logger.exception("job %s failed for brand %s", job, pk)
     summary.extra.update({"brands_checked": len(zones), "brands_reset": len(reset)})
     return summary
+
+
+def _reset_chunk(
+    kind: ResetKind,
+    brand_ids: list[int],
+    period: dt.date,
+    *,
+    moment: dt.datetime,
+    summary: JobSummary,
+    dry_run: bool,
+) -> list[int]:
+    """Claim ``period`` for the brands of ``brand_ids`` whose marker is older and reconcile
+    their campaigns stopped for its budgets, in one transaction; the brands claimed."""
+    job = RESET_DAILY if kind == "daily" else RESET_MONTHLY
+    period_field = f"{kind}_period"
+    with transaction.atomic():
+        if dry_run:
+            claimed = brand_ids
+        else:
+            claimable = Q(**{f"{period_field}__isnull": True}) | Q(**{f"{period_field}__lt": period})
+            # Row locks in brand order; a concurrent run waits here, then sees the claim.
+            claimed = list(
+                BrandResetMarker.objects.select_for_update()
+                .filter(claimable, brand_id__in=brand_ids)
+                .order_by("brand_id")
+                .values_list("brand_id", flat=True)
+            )
+            if not claimed:
+                return []
+            BrandResetMarker.objects.filter(brand_id__in=claimed).update(
+                **{period_field: period, f"{kind}_reset_at": now()}
+            )
+        result = reconcile(
+            moment=moment,
+            brand_ids=claimed,
+            stopped_for=RESET_REASONS[kind],
+            actor=Actor.system(job),
+            dry_run=dry_run,
+        )
+    summary.add(result)
+    return claimed
 
 
 # --- Spend sync ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Campaign
 from campaigns.rules import PauseReason, Status
@@ -235,3 +236,75 @@ def test_a_persons_pause_survives_every_job() -> None:
     assert Decimal(0) == sum(
         (s.amount for s in campaign.spends.filter(source="simulated")), Decimal(0)
     )  # a paused campaign is not synced
+
+
+def _stopped_brands(count: int, tz: str, moment: dt.datetime) -> list[Campaign]:
+    """``count`` brands, each with a campaign spent out for its day, one out for its month
+    and one serving."""
+    stopped = []
+    for _ in range(count):
+        daily = spent_out_campaign(tz, moment)
+        stopped += [daily, spent_out_campaign(tz, moment, monthly=True, brand=daily.brand)]
+        make_campaign(brand=daily.brand)
+    return stopped
+
+
+@pytest.mark.postgres
+def test_a_reset_reads_only_what_the_period_stopped_in_constant_queries_per_chunk(
+    django_assert_max_num_queries: Any,
+) -> None:
+    tz = "Asia/Tokyo"
+    spent = local(tz, 2026, 11, 18, 15, 0)
+    night = local(tz, 2026, 11, 19, 0, 30)
+
+    def queries_of_a_reset(count: int) -> tuple[int, dict[str, Any]]:
+        BrandResetMarker.objects.all().delete()
+        Campaign.objects.update(status=Status.ARCHIVED, is_active=False, pause_reason="")
+        _stopped_brands(count, tz, spent)
+        with time_machine.travel(spent, tick=False):
+            budgets_reset(kind="daily", moment=spent)  # the day of the spend: claimed
+        with CaptureQueriesContext(connection) as captured:
+            summary = _reset("daily", night)
+        return len(captured.captured_queries), summary
+
+    few, few_summary = queries_of_a_reset(2)
+    many, many_summary = queries_of_a_reset(12)
+
+    assert few == many
+    # only the campaigns stopped for a daily budget are read; they all come back
+    # (the first call's 2 brands, whose campaigns are archived now, are reset too: 14)
+    assert (many_summary["checked"], many_summary["resumed"], many_summary["brands_reset"]) == (12, 12, 14)
+    assert (few_summary["checked"], few_summary["resumed"]) == (2, 2)
+    out_for_the_month = Campaign.objects.filter(status=Status.ACTIVE, is_active=False)
+    assert set(out_for_the_month.values_list("pause_reason", flat=True)) == {
+        PauseReason.CAMPAIGN_MONTHLY_BUDGET
+    }
+    assert out_for_the_month.count() == 12
+
+
+def test_a_chunk_that_fails_is_reset_brand_by_brand(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import DatabaseError
+
+    from campaigns.engine import reconcile as real
+
+    tz = "Europe/Berlin"
+    spent = local(tz, 2026, 11, 17, 12, 0)
+    campaigns = [spent_out_campaign(tz, spent) for _ in range(3)]
+    _reset("daily", spent)
+    broken = campaigns[1].brand_id
+
+    def failing(**kwargs: Any) -> Any:
+        if broken in kwargs["brand_ids"]:
+            raise DatabaseError("simulated failure of one brand")
+        return real(**kwargs)
+
+    monkeypatch.setattr("tasks.services.reconcile", failing)
+    summary = _reset("daily", local(tz, 2026, 11, 18, 0, 10))
+
+    assert (summary["brands_reset"], summary["resumed"], summary["errors"]) == (2, 2, 1)
+    states = {c.pk: Campaign.objects.get(pk=c.pk).is_active for c in campaigns}
+    assert states == {campaigns[0].pk: True, campaigns[1].pk: False, campaigns[2].pk: True}
+    # the failed brand was not claimed: the next run resets it
+    monkeypatch.setattr("tasks.services.reconcile", real)
+    again = _reset("daily", local(tz, 2026, 11, 18, 0, 20))
+    assert (again["brands_reset"], again["resumed"]) == (1, 1)
