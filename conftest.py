@@ -22,6 +22,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "CI=true but DATABASE_URL does not point at PostgreSQL: the suite must run against it."
         )
+    # Passwords hashed in this process: the production algorithm with few rounds
+    # (core.tests.hashers); Django's default hashers stay after it, so hashes made elsewhere
+    # still verify.
+    settings.PASSWORD_HASHERS = [
+        "core.tests.hashers.FewRoundsPBKDF2PasswordHasher",
+        *(name for name in settings.PASSWORD_HASHERS if not name.endswith("FewRoundsPBKDF2PasswordHasher")),
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
