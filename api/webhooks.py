@@ -34,7 +34,7 @@ from events.services import (
 from events.types import ALL_TYPES, SUBSCRIBABLE_TYPES
 
 from .base import ManagedViewSet, parse, request_actor
-from .fields import ID_MAX, IdField
+from .fields import ID_MAX, BooleanField, IdField
 
 EVENT_TYPE_CHOICES = [ALL_TYPES, *SUBSCRIBABLE_TYPES]
 
@@ -105,7 +105,7 @@ class WebhookEndpointWriteSerializer(serializers.Serializer[WebhookEndpoint]):
     brands = serializers.ListField(
         child=IdField(), max_length=1000, default=list, help_text="Brand ids; `[]` (the default): all."
     )
-    enabled = serializers.BooleanField(default=True)
+    enabled = BooleanField(default=True)
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):

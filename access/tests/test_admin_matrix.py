@@ -78,8 +78,10 @@ def _delivery(endpoint: WebhookEndpoint, event: Event) -> WebhookDelivery:
     )
 
 
-def build_admin_world() -> AdminWorld:
-    world = build_world()
+def build_admin_world(world: World | None = None) -> AdminWorld:
+    """Team A's staff (each logged in, with a webhook endpoint and a delivery of its own) in
+    ``world`` (a new one by default), and rows of the ops-only models."""
+    world = world or build_world()
     group = Group.objects.create(name="account managers")
     names = [*GROUP_PERMISSIONS[OPS], *EXTRA_PERMISSIONS]
     for name in names:
@@ -109,6 +111,23 @@ def build_admin_world() -> AdminWorld:
         delivery_a=deliveries,
         delivery_b=_delivery(world.endpoint_b, event_b),
     )
+
+
+@pytest.fixture(scope="module")
+def module_admin_world(module_world: World) -> AdminWorld:
+    """The admin world of the module's shared world (``access/tests/conftest.py``)."""
+    return build_admin_world(module_world)
+
+
+@pytest.fixture
+def aw(module_admin_world: AdminWorld, shared_world: World) -> AdminWorld:
+    """The module's admin world for one test: its rows read again (what the test changes in
+    the database is rolled back after it)."""
+    for rows in (module_admin_world.staff, module_admin_world.endpoints, module_admin_world.delivery_a):
+        for row in rows.values():
+            row.refresh_from_db()
+    module_admin_world.delivery_b.refresh_from_db()
+    return module_admin_world
 
 
 # --- The classification of every admin page ---------------------------------------------------
@@ -244,8 +263,7 @@ def test_the_matrix_is_the_size_it_says() -> None:
 
 @pytest.mark.parametrize("who", list(STAFF))
 @pytest.mark.parametrize("model", list(SCOPED), ids=lambda model: model._meta.label)
-def test_scoped_admin_pages(model: type[Model], who: str) -> None:
-    aw = build_admin_world()
+def test_scoped_admin_pages(model: type[Model], who: str, aw: AdminWorld) -> None:
     spec = SCOPED[model]
     client = aw.clients[who]
     foreign = spec.foreign(aw)
@@ -326,8 +344,7 @@ def test_scoped_admin_pages(model: type[Model], who: str) -> None:
 
 
 @pytest.mark.parametrize("who", list(STAFF))
-def test_actions_change_only_what_the_role_changes(who: str) -> None:
-    aw = build_admin_world()
+def test_actions_change_only_what_the_role_changes(who: str, aw: AdminWorld) -> None:
     client = aw.clients[who]
     selected = [aw.world.ca.pk, aw.world.cb.pk]
 
@@ -360,8 +377,7 @@ def _suggested(client: Client, source: type[Model], field: str) -> set[int]:
 
 
 @pytest.mark.parametrize("who", list(STAFF))
-def test_autocompletes_offer_only_what_the_user_may_act_on(who: str) -> None:
-    aw = build_admin_world()
+def test_autocompletes_offer_only_what_the_user_may_act_on(who: str, aw: AdminWorld) -> None:
     client = aw.clients[who]
     world = aw.world
 
@@ -377,8 +393,7 @@ def test_autocompletes_offer_only_what_the_user_may_act_on(who: str) -> None:
 
 
 @pytest.mark.parametrize("who", list(STAFF))
-def test_the_dashboard_counts_and_charts_only_team_as_brands(who: str) -> None:
-    aw = build_admin_world()
+def test_the_dashboard_counts_and_charts_only_team_as_brands(who: str, aw: AdminWorld) -> None:
     client = aw.clients[who]
 
     page = client.get(reverse("ops-dashboard"))
@@ -402,8 +417,7 @@ def test_the_dashboard_counts_and_charts_only_team_as_brands(who: str) -> None:
 
 @pytest.mark.parametrize("who", list(STAFF))
 @pytest.mark.parametrize("model", [m for m in REGISTERED if ops_only(m)], ids=lambda model: model._meta.label)
-def test_ops_only_pages_are_closed_to_other_staff(model: type[Model], who: str) -> None:
-    aw = build_admin_world()
+def test_ops_only_pages_are_closed_to_other_staff(model: type[Model], who: str, aw: AdminWorld) -> None:
     client = aw.clients[who]
 
     assert client.get(url(model, "changelist")).status_code == 403

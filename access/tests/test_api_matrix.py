@@ -27,7 +27,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.response import Response
 
-from .world import B_IDS, BETA, BETA_URL, MISSING, Caller, World, build_world, changed_tables, snapshot
+from .world import B_IDS, BETA, BETA_URL, MISSING, Caller, World, changed_tables, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -416,10 +416,10 @@ def test_the_matrix_is_the_size_it_says() -> None:
 
 @pytest.mark.parametrize("caller_name", CALLERS)
 @pytest.mark.parametrize(("method", "route"), ROUTES)
-def test_the_matrix(method: str, route: str, caller_name: str) -> None:
+def test_the_matrix(method: str, route: str, caller_name: str, shared_world: World) -> None:
     entry = MATRIX.get((method, route))
     assert entry is not None, f"{method} {route} has no entry in the authorization matrix"
-    world = build_world()
+    world = shared_world
     caller = world.callers[caller_name]
     swap = {str(real): str(MISSING) for real in B_IDS.values()}
 

@@ -25,14 +25,15 @@ from scheduling.models import DaypartingSchedule
 from spending.models import Spend
 from spending.services import spend_record
 
-from .world import MISSING, build_world, changed_tables, counts_of_team_a, snapshot
+from .world import MISSING, World, changed_tables, counts_of_team_a, snapshot
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world() -> Any:
-    return build_world()
+def world(shared_world: World) -> World:
+    """The module's shared world (``access/tests/conftest.py``)."""
+    return shared_world
 
 
 def body(response: Any) -> Any:

@@ -134,6 +134,17 @@ def test_an_endpoint_is_changed_and_deleted(ops: APIClient) -> None:
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("enabled", [0, 1, "true", "false", None])
+def test_enabled_is_a_json_boolean_only(ops: APIClient, enabled: Any) -> None:
+    body = {"url": "https://hooks.example.com/x", "enabled": enabled}
+
+    assert ops.post("/api/v1/webhook-endpoints/", body, format="json").status_code == 400
+    endpoint = ops.post("/api/v1/webhook-endpoints/", {"url": body["url"]}, format="json").json()
+    url = f"/api/v1/webhook-endpoints/{endpoint['id']}/"
+    assert ops.patch(url, {"enabled": enabled}, format="json").status_code == 400
+    assert WebhookEndpoint.objects.get().enabled is True
+
+
 def test_a_reader_cannot_manage_endpoints() -> None:
     person = make_user("reader", READ_ONLY)
     reader = token_client(person)
