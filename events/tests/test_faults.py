@@ -29,7 +29,7 @@ from django.conf import settings
 
 from conftest import IN_CI
 from core.tests.servers import database_url, port_open, redis_server_command, stop_group, wait_until
-from events.models import Event, WebhookDelivery, WebhookEndpoint
+from events.models import Event, MessageState, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from events.services import webhook_endpoint_create, webhook_endpoint_replay
 from events.tests.helpers import paused, write
 from events.tests.receiver import Receiver, running
@@ -198,6 +198,15 @@ def test_d_a_replay_resends_exactly_the_later_events(stack: Stack, receiver: Rec
     endpoint = _endpoint(receiver)
     write([paused(campaign_id=n) for n in range(1, 6)])
     first = [int(a.webhook_id) for a in receiver.wait_for(5, timeout=60)]
+    # The dispatcher has recorded every delivery (the receiver's 200 arrives before that
+    # record commits): a replay while the last one is still in flight would send it again,
+    # as at-least-once delivery allows, and this test is about the replay alone.
+    wait_for(
+        lambda: not WebhookMessage.objects.filter(endpoint=endpoint, state=MessageState.PENDING).exists(),
+        timeout=60,
+        what="the deliveries recorded",
+        stack=stack,
+    )
 
     result = webhook_endpoint_replay(endpoint_id=endpoint.pk, after=first[1])
 
