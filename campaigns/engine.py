@@ -30,7 +30,7 @@ from django.utils import timezone
 from campaigns import store
 from campaigns.alerts import ServingChange, ServingKind, notify_serving_changes
 from campaigns.models import Campaign
-from campaigns.rules import CampaignSnapshot, Decision, ScheduleSnapshot, Status, evaluate
+from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate, snapshot_of
 from campaigns.selectors import ZERO_TOTALS, build_snapshots
 from core import prepared
 from core.actors import Actor
@@ -253,20 +253,11 @@ def _decide(batch: store.SweepBatch, moment: dt.datetime) -> dict[int, Decision]
     brand_totals, campaign_totals = totals.brands, totals.campaigns
     decisions: dict[int, Decision] = {}
     for campaign in batch.campaigns:
-        brand = batch.brands[campaign.brand_id]
-        brand_day, brand_month = brand_totals.get(campaign.brand_id, ZERO_TOTALS)
-        day_spend, month_spend = campaign_totals.get(campaign.pk, ZERO_TOTALS)
-        snapshot = CampaignSnapshot(
-            status=campaign.status,
-            brand_is_active=brand.is_active,
-            brand_daily_budget=brand.daily_budget,
-            brand_monthly_budget=brand.monthly_budget,
-            brand_day_spend=brand_day,
-            brand_month_spend=brand_month,
-            daily_budget=campaign.daily_budget,
-            monthly_budget=campaign.monthly_budget,
-            day_spend=day_spend,
-            month_spend=month_spend,
+        snapshot = snapshot_of(
+            campaign,
+            batch.brands[campaign.brand_id],
+            brand_totals=brand_totals.get(campaign.brand_id, ZERO_TOTALS),
+            totals=campaign_totals.get(campaign.pk, ZERO_TOTALS),
             schedule=batch.schedules[campaign.pk],
         )
         decisions[campaign.pk] = evaluate(snapshot, moment)

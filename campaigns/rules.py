@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import models
 
@@ -67,6 +68,52 @@ class CampaignSnapshot:
     day_spend: Decimal
     month_spend: Decimal
     schedule: ScheduleSnapshot | None = None
+
+
+class BrandCaps(Protocol):
+    """What the rule reads of a brand (a ``Brand`` or a sweep's ``SweepBrand``)."""
+
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def daily_budget(self) -> Decimal | None: ...
+    @property
+    def monthly_budget(self) -> Decimal | None: ...
+
+
+class CampaignCaps(Protocol):
+    """What the rule reads of a campaign (a ``Campaign`` or a sweep's ``SweepCampaign``)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def daily_budget(self) -> Decimal | None: ...
+    @property
+    def monthly_budget(self) -> Decimal | None: ...
+
+
+def snapshot_of(
+    campaign: CampaignCaps,
+    brand: BrandCaps,
+    *,
+    brand_totals: tuple[Decimal, Decimal],
+    totals: tuple[Decimal, Decimal],
+    schedule: ScheduleSnapshot | None,
+) -> CampaignSnapshot:
+    """The rule's view of ``campaign`` of ``brand`` with their (day, month-to-date) spend."""
+    return CampaignSnapshot(
+        status=campaign.status,
+        brand_is_active=brand.is_active,
+        brand_daily_budget=brand.daily_budget,
+        brand_monthly_budget=brand.monthly_budget,
+        brand_day_spend=brand_totals[0],
+        brand_month_spend=brand_totals[1],
+        daily_budget=campaign.daily_budget,
+        monthly_budget=campaign.monthly_budget,
+        day_spend=totals[0],
+        month_spend=totals[1],
+        schedule=schedule,
+    )
 
 
 @dataclass(frozen=True, slots=True)

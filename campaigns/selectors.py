@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from brands.models import Brand
 from campaigns.models import Campaign
-from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, evaluate
+from campaigns.rules import CampaignSnapshot, Decision, PauseReason, ScheduleSnapshot, evaluate, snapshot_of
 from campaigns.rules import blocking_reasons as rule_blocking_reasons
 from campaigns.store import schedule_snapshot
 from core.timeutils import local_date, now
@@ -84,20 +84,11 @@ def build_snapshots(
     windows_cache: dict[int, tuple[Window, ...]] = {}
     snapshots: dict[int, CampaignSnapshot] = {}
     for campaign in campaigns:
-        brand = campaign.brand
-        brand_day_spend, brand_month_spend = brand_totals[brand.pk]
-        day_spend, month_spend = campaign_totals[campaign.pk]
-        snapshots[campaign.pk] = CampaignSnapshot(
-            status=campaign.status,
-            brand_is_active=brand.is_active,
-            brand_daily_budget=brand.daily_budget,
-            brand_monthly_budget=brand.monthly_budget,
-            brand_day_spend=brand_day_spend,
-            brand_month_spend=brand_month_spend,
-            daily_budget=campaign.daily_budget,
-            monthly_budget=campaign.monthly_budget,
-            day_spend=day_spend,
-            month_spend=month_spend,
+        snapshots[campaign.pk] = snapshot_of(
+            campaign,
+            campaign.brand,
+            brand_totals=brand_totals[campaign.brand_id],
+            totals=campaign_totals[campaign.pk],
             schedule=(
                 schedules[campaign.pk]
                 if schedules is not None and campaign.pk in schedules
