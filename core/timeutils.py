@@ -98,3 +98,9 @@ def month_end(day: dt.date) -> dt.date:
     """The last day of ``day``'s month."""
     next_month = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return next_month - dt.timedelta(days=1)
+
+
+def db_date(value: object) -> dt.date:
+    """A date column's value as read back: a ``date`` from PostgreSQL, ISO text from SQLite
+    in a hand-written statement."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

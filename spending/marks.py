@@ -29,6 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core import prepared
+from core.timeutils import db_date
 from events.store import EventBatch, guarded_insert_statement, insert_events
 from spending.models import AlertMark
 
@@ -59,12 +60,8 @@ def _table() -> str:
     return connection.ops.quote_name(AlertMark._meta.db_table)
 
 
-def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))  # SQLite: text
-
-
 def _key(row: Sequence[Any]) -> MarkKey:
-    return MarkKey(str(row[0]), int(row[1]), str(row[2]), _as_date(row[3]), int(row[4]))
+    return MarkKey(str(row[0]), int(row[1]), str(row[2]), db_date(row[3]), int(row[4]))
 
 
 @cache

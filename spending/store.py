@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core import prepared
 from core.money import ZERO, to_money
-from core.timeutils import month_end, month_start
+from core.timeutils import db_date, month_end, month_start
 from spending.models import (
     BrandDailySpend,
     BrandMonthlySpend,
@@ -123,10 +123,6 @@ def totals_sql(
     return " UNION ALL ".join(parts), params
 
 
-def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))  # SQLite: text
-
-
 def read_totals(
     rows: Iterable[Sequence[Any]], brand_days: Mapping[int, dt.date], campaign_days: Mapping[int, dt.date]
 ) -> PeriodTotals:
@@ -139,7 +135,7 @@ def read_totals(
         money = amount if type(amount) is Decimal else to_money(amount)  # SQLite: float or int
         if monthly:
             totals[1] += money
-        elif _as_date(day) == days[owner][owner_id]:
+        elif db_date(day) == days[owner][owner_id]:
             totals[0] += money
         else:  # dated after the day: in the month's row, but not month to date
             totals[1] -= money
