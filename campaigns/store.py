@@ -140,7 +140,8 @@ def _lock_sql() -> str:
     brand, campaign = _table(Brand), _table(Campaign)
     return (
         f"SELECT 1 FROM {brand} WHERE {_column(Brand, 'id')} = ANY(ARRAY("  # noqa: S608 - names from _meta
-        f"SELECT {_column(Campaign, 'brand')} FROM {campaign} WHERE {_column(Campaign, 'id')} = ANY(%s))) "
+        f"SELECT {_column(Campaign, 'brand')} FROM {campaign} "
+        f"WHERE {_column(Campaign, 'id')} = ANY(%s::bigint[]))) "
         f"ORDER BY {_column(Brand, 'id')} FOR NO KEY UPDATE"
     )
 
@@ -158,7 +159,7 @@ def _load_sql() -> str:
         f"FROM {_table(Campaign)} c JOIN {_table(Brand)} b ON b.id = c.{_column(Campaign, 'brand')} "
         f"LEFT JOIN {_table(schedule)} s ON s.id = c.{_column(Campaign, 'dayparting_schedule')} "
         f"LEFT JOIN {_table(window)} w ON w.{_column(window, 'schedule')} = s.id "
-        "WHERE c.id = ANY(%s) ORDER BY c.id, w.id"
+        "WHERE c.id = ANY(%s::bigint[]) ORDER BY c.id, w.id"
     )
 
 
@@ -247,7 +248,7 @@ def _sweep_sql() -> str:
         f"FROM {_table(Campaign)} c JOIN {_table(Brand)} b ON b.id = c.{_column(Campaign, 'brand')} "
         f"LEFT JOIN {_table(schedule)} s ON s.id = c.{_column(Campaign, 'dayparting_schedule')} "
         f"LEFT JOIN {_table(window)} w ON w.{_column(window, 'schedule')} = s.id "
-        f"WHERE c.id = ANY(%s) AND c.{_column(Campaign, 'status')} = %s ORDER BY c.id, w.id"
+        f"WHERE c.id = ANY(%s::bigint[]) AND c.{_column(Campaign, 'status')} = %s ORDER BY c.id, w.id"
     )
 
 

@@ -28,10 +28,12 @@ aware UTC ``datetime`` for ``timestamptz``. ``core/tests/test_pgdriver.py`` pins
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +91,74 @@ def skip_to_last_result(cursor: Any, statements: int) -> None:
     if in_use() == PSYCOPG3:
         for _ in range(statements - 1):
             cursor.nextset()
+
+
+def _array_element(value: Any) -> str:
+    """One element of an array literal: ``NULL``, a bare integer or boolean, or a quoted
+    string (what PostgreSQL's array input reads back as the same value)."""
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if type(value) is int:
+        return str(value)
+    return _quoted(value if type(value) is str else str(value))  # Decimal, date, datetime: ISO text
+
+
+_SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # dt.datetime is a dt.date
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_literal(values: Sequence[Any]) -> str | None:
+    """``values`` as PostgreSQL's text form of an array (``'{1,2,NULL}'``), or ``None`` when an
+    element is not a scalar this knows (a nested list: left to the driver).
+
+    The columns of a batch are of one type each, and their strings repeat (an event's data,
+    a pause reason): each type has its loop, and each distinct string is quoted once."""
+    types = set(map(type, values))
+    if types <= {int}:  # ids: the common case
+        return "{" + ",".join(map(str, values)) + "}"
+    if types <= {bool}:
+        return "{" + ",".join(["t" if value else "f" for value in values]) + "}"
+    if types <= {str, type(None)}:
+        quoted: dict[str | None, str] = {None: "NULL"}
+        parts = []
+        for value in values:
+            part = quoted.get(value)
+            if part is None:
+                part = quoted[value] = _quoted(value)
+            parts.append(part)
+        return "{" + ",".join(parts) + "}"
+    if not all(isinstance(value, _SCALARS) for value in values):
+        return None
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def bind_arrays(params: Sequence[Any]) -> Sequence[Any]:
+    """``params`` with each list sent as one array literal on psycopg2.
+
+    psycopg2 binds a list as ``ARRAY[1, 2, ...]``: an expression of one constant per
+    element that the client builds and the server parses and folds, which for the
+    thousands of elements of a sweep batch's ``unnest`` columns cost more than the
+    statement itself. One string (``'{1,2,...}'``, read by the array type's input function
+    where the statement casts it: ``%s::bigint[]``) is one constant. psycopg 3 already
+    sends that form: its params are returned as they are.
+    """
+    if in_use() == PSYCOPG3 or not any(type(param) is list for param in params):
+        return params
+    bound: list[Any] = []
+    for param in params:
+        literal = array_literal(param) if type(param) is list else None
+        bound.append(param if literal is None else literal)
+    return bound
+
+
+def array_param(values: Iterable[Any]) -> Any:
+    """``values`` as one array parameter of the driver in use (``bind_arrays``)."""
+    return bind_arrays([list(values)])[0]
 
 
 def connect(dsn: str) -> Any:

@@ -24,6 +24,10 @@ survives a rollback, so it stays true.
 ``DB_PREPARED_STATEMENTS=false`` sends the plain statements instead, for a pooler in
 transaction mode (PgBouncer) that hands each transaction a different server session.
 SQLite runs the plain statements one by one.
+
+List parameters travel as one array literal each (``pgdriver.bind_arrays``): a batch's
+``unnest`` columns are thousands of elements, which psycopg2 would otherwise send as an
+``ARRAY[...]`` expression of one constant per element.
 """
 
 from __future__ import annotations
@@ -103,10 +107,11 @@ def _execute_text(cursor: Any, sql: str) -> str:
 
 def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     """``cursor.execute(sql, params)``, through a prepared statement where enabled."""
-    if not enabled():
+    if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
-    cursor.execute(_execute_text(cursor, sql), params)
+    params = pgdriver.bind_arrays(params)
+    cursor.execute(_execute_text(cursor, sql) if enabled() else sql, params)
 
 
 def execute_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
@@ -119,6 +124,7 @@ def execute_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]
         return
     prepare = enabled()
     texts = [_execute_text(cursor, sql) if prepare else sql for sql, _ in statements]
-    cursor.execute("; ".join(texts), [param for _, params in statements for param in params])
+    params = pgdriver.bind_arrays([param for _, params in statements for param in params])
+    cursor.execute("; ".join(texts), params)
     with connection.wrap_database_errors:
         pgdriver.skip_to_last_result(cursor, len(statements))

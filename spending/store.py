@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from core import prepared
+from core import pgdriver, prepared
 from core.money import ZERO, to_money
 from core.timeutils import db_date, month_end, month_start
 from spending.models import (
@@ -84,7 +84,7 @@ def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     """``column`` is one of ``ids``: one array parameter on PostgreSQL (cheaper to parse and
     plan than a thousand placeholders), a list of placeholders on SQLite (no arrays)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
+        return f"{column} = ANY(%s::bigint[])", [pgdriver.array_param(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 

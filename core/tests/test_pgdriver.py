@@ -22,6 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from core import pgdriver, prepared
 from core.tests.servers import database_url
@@ -195,3 +198,59 @@ def test_a_raw_connection_copies_commits_rolls_back_and_stays_open() -> None:
         raw.close()
 
     assert rows == [(1, Decimal("1.50"), dt.date(2026, 11, 30)), (2, None, dt.date(2026, 12, 1))]
+
+
+# --- Arrays: one literal per list (pgdriver.bind_arrays) -------------------------------------
+
+ARRAYS: list[tuple[str, list[Any]]] = [
+    ("bigint", [1, 2, None, 10**12]),
+    ("boolean", [True, False, True]),
+    ("text", ['say "hi"', "back\\slash", "", "NULL", "a,b", "{}", "café", None, 'say "hi"']),
+    ("jsonb", ['{"reason":null,"reasons":["a\\"b"]}', '{"reason":"x"}']),
+    ("numeric", [Decimal("1.00"), Decimal("-0.05"), None]),
+    ("date", [dt.date(2026, 11, 30), dt.date(2027, 1, 1)]),
+    ("timestamptz", [EVENING_IN_KOLKATA, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)]),
+    ("text", []),
+]
+
+
+def test_lists_become_one_literal_each_on_psycopg2_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pgdriver, "in_use", lambda: pgdriver.PSYCOPG2)
+    assert pgdriver.bind_arrays([[1, 2], "x", [True, None], [[1], [2]]]) == [
+        "{1,2}",
+        "x",
+        "{t,NULL}",
+        [[1], [2]],
+    ]
+    assert pgdriver.array_literal(['a"b', "c\\d", ""]) == '{"a\\"b","c\\\\d",""}'
+    monkeypatch.setattr(pgdriver, "in_use", lambda: pgdriver.PSYCOPG3)
+    assert pgdriver.bind_arrays([[1, 2]]) == [[1, 2]]
+
+
+@ON_POSTGRES
+@pytest.mark.django_db
+@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "plain"])
+@pytest.mark.parametrize(("kind", "values"), ARRAYS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(ARRAYS)])
+def test_arrays_round_trip_element_by_element(prepare: bool, kind: str, values: list[Any]) -> None:
+    sql = f"SELECT x FROM unnest(%s::{kind}[]) WITH ORDINALITY AS t(x, n) ORDER BY n"  # noqa: S608
+    with override_settings(DB_PREPARED_STATEMENTS=prepare), connection.cursor() as cursor:
+        prepared.execute(cursor, sql, [values])
+        back = [row[0] for row in cursor.fetchall()]
+
+    if kind == "jsonb":
+        assert [json.loads(value) for value in back] == [json.loads(value) for value in values]
+    else:
+        assert back == values
+
+
+@ON_POSTGRES
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(exclude_characters="\x00")))))
+def test_any_text_array_round_trips(values: list[str | None]) -> None:
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, "SELECT array_length(%s::text[], 1), %s::text[]", [values, values])
+        row = cursor.fetchone()
+
+    assert row is not None
+    assert list(row[1]) == values
