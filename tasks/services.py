@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from brands.models import Brand
 from campaigns.budget_alerts import forecasts_due, forecasts_write
@@ -27,6 +27,7 @@ from core.exceptions import ConflictError
 from core.timeutils import local_date, month_start, now
 from spending.marks import marks_purge
 from spending.services import MAX_BULK_RECORDS, spend_record_many
+from tasks import store
 from tasks.models import BEAT_HEARTBEAT, BrandResetMarker, Heartbeat, SweepChunk, SweepRun
 from tasks.spend_sources import SpendSource, get_spend_source
 from tasks.summary import JobSummary
@@ -188,9 +189,10 @@ def budgets_reset(
     if brand_ids is not None:
         brands = brands.filter(pk__in=list(brand_ids))
     zones = dict(brands.values_list("pk", "timezone"))
-    markers: dict[int, dt.date | None] = dict(
-        BrandResetMarker.objects.filter(brand_id__in=list(zones)).values_list("brand_id", period_field)
-    )
+    marked = BrandResetMarker.objects.all()
+    if brand_ids is not None:  # every brand's otherwise: no list of ten thousand ids to send
+        marked = marked.filter(brand_id__in=list(zones))
+    markers: dict[int, dt.date | None] = dict(marked.values_list("brand_id", period_field))
     if not dry_run:
         missing = [pk for pk in zones if pk not in markers]
         BrandResetMarker.objects.bulk_create(
@@ -233,24 +235,14 @@ def _reset_chunk(
     """Claim ``period`` for the brands of ``brand_ids`` whose marker is older and reconcile
     their campaigns stopped for its budgets, in one transaction; the brands claimed."""
     job = RESET_DAILY if kind == "daily" else RESET_MONTHLY
-    period_field = f"{kind}_period"
     with transaction.atomic():
         if dry_run:
             claimed = brand_ids
         else:
-            claimable = Q(**{f"{period_field}__isnull": True}) | Q(**{f"{period_field}__lt": period})
             # Row locks in brand order; a concurrent run waits here, then sees the claim.
-            claimed = list(
-                BrandResetMarker.objects.select_for_update()
-                .filter(claimable, brand_id__in=brand_ids)
-                .order_by("brand_id")
-                .values_list("brand_id", flat=True)
-            )
+            claimed = store.claim_period(kind, brand_ids, period, stamp=now())
             if not claimed:
                 return []
-            BrandResetMarker.objects.filter(brand_id__in=claimed).update(
-                **{period_field: period, f"{kind}_reset_at": now()}
-            )
         result = reconcile(
             moment=moment,
             brand_ids=claimed,
