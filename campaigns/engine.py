@@ -35,6 +35,7 @@ from campaigns.selectors import ZERO_TOTALS, build_snapshots
 from core import prepared
 from core.actors import Actor
 from core.counters import Counts
+from core.lookups import among
 from core.timeutils import local_date, now
 from events.services import NewEvent, events_prepare
 from events.types import EventType
@@ -331,9 +332,9 @@ def reconcile(
     size = batch_size or settings.RECONCILE_BATCH_SIZE
     base = Campaign.objects.filter(status=Status.ACTIVE)
     if brand_ids is not None:
-        base = base.filter(brand_id__in=list(brand_ids))
+        base = base.filter(among(Campaign, "brand", brand_ids))
     if campaign_ids is not None:
-        base = base.filter(pk__in=list(campaign_ids))
+        base = base.filter(among(Campaign, "id", campaign_ids))
     if scheduled_only:
         base = base.filter(dayparting_schedule__isnull=False)
     if stopped_for is not None:
