@@ -49,7 +49,9 @@ class ScheduleSnapshot:
     timezone: str
 
 
-@dataclass(frozen=True, slots=True)
+# A value, but not frozen: one is built per campaign in a sweep, and a frozen dataclass's
+# ``__init__`` (``object.__setattr__`` per field) costs about four times a plain one.
+@dataclass(slots=True)
 class CampaignSnapshot:
     """What the rule reads about one campaign at one moment.
 
@@ -116,7 +118,9 @@ def snapshot_of(
     )
 
 
-@dataclass(frozen=True, slots=True)
+# A value, but not frozen: one is built per campaign in a sweep, and a frozen dataclass's
+# ``__init__`` (``object.__setattr__`` per field) costs about four times a plain one.
+@dataclass(slots=True)
 class Decision:
     """The outcome: ``serves`` and, when it does not, every failing rule in order."""
 

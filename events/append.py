@@ -34,7 +34,9 @@ logger = logging.getLogger("budget.events")
 POSITION_BATCH = 5000
 
 
-@dataclass(frozen=True, slots=True)
+# A value, but not frozen: one is built per campaign in a sweep, and a frozen dataclass's
+# ``__init__`` (``object.__setattr__`` per field) costs about four times a plain one.
+@dataclass(slots=True)
 class NewEvent:
     """One event for ``event_append_many``; ``data`` as API.md's table says for ``type``."""
 
