@@ -17,7 +17,6 @@ cannot deadlock.
 from __future__ import annotations
 
 import datetime as dt
-from array import array
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -344,7 +343,7 @@ def reconcile(
     if min_pk is not None:
         base = base.filter(pk__gte=min_pk)
     result = ReconcileResult()
-    ids = array("q", base.order_by("brand_id", "pk").values_list("pk", flat=True))
+    ids = store.ordered_ids(base.order_by("brand_id", "pk"))
     for start in range(0, len(ids), size):
         result.merge(
             _sweep_batch(

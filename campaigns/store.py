@@ -11,14 +11,15 @@ path of each function; the choice is made at the top of each public function.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
-from django.db import connection
-from django.db.models import Field, Model
+from django.db import connection, connections
+from django.db.models import Field, Model, QuerySet
 from django.db.models.base import ModelState
 
 from brands.models import Brand
@@ -372,6 +373,16 @@ def _load_with_orm(campaign_ids: list[int], *, lock: bool) -> LoadedCampaigns:
         campaigns[campaign.pk] = campaign
     schedules = {pk: schedule_snapshot(campaign) for pk, campaign in campaigns.items()}
     return LoadedCampaigns(brands, campaigns, schedules)
+
+
+def ordered_ids(queryset: QuerySet[Campaign]) -> array[int]:
+    """The primary keys of ``queryset``, in its order, as 8 bytes each: the query Django
+    compiles, its rows read in one ``fetchall`` (a sweep walks a hundred thousand ids;
+    Django's row iterator costs more than the index-only scan that finds them)."""
+    sql, params = queryset.values_list("pk").query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return array("q", [row[0] for row in cursor.fetchall()])
 
 
 # --- Set-based writes ---------------------------------------------------------------------
