@@ -83,14 +83,13 @@ SERVING_EVENT_TYPES: dict[str, str] = {
 }
 
 
-def _change_kind(campaign: ServingState, serves: bool) -> str:
-    """The kind of a change of serving state: a resume, a pause, or a new reason while
-    stopped."""
-    if serves:
-        return ServingKind.SERVING_STARTED
-    if campaign.is_active:
-        return ServingKind.SERVING_STOPPED
-    return ServingKind.PAUSE_REASON_CHANGED
+# The same, as plain strings for the hot loop of ``apply_decisions``.
+_ACTIVE = str(Status.ACTIVE.value)
+_STARTED, _STOPPED, _REASON_CHANGED = (
+    str(kind.value)
+    for kind in (ServingKind.SERVING_STARTED, ServingKind.SERVING_STOPPED, ServingKind.PAUSE_REASON_CHANGED)
+)
+_EVENT_TYPE = {str(kind): str(event_type) for kind, event_type in SERVING_EVENT_TYPES.items()}
 
 
 def serving_event_data(
@@ -132,53 +131,58 @@ def apply_decisions(
     result = ReconcileResult(checked=len(campaigns))
     rows: list[store.ServingRow] = []
     events: list[NewEvent] = []
+    changes = result.changes
     # One data object per distinct (type, reason, reasons, previous reason): a busy day's
     # thousands of pauses share a handful, and the log encodes each distinct object once.
     shared_data: dict[tuple[str, str, tuple[str, ...], str], dict[str, Any]] = {}
+    actor_label = actor.label
+    unchanged = 0
+    # The hot loop of a mass change (tens of thousands of campaigns): plain strings for the
+    # status, kinds and types (an enum member hashes and compares in Python code), and the
+    # stored state inlined (``_stored_state``).
     for campaign in campaigns:
         decision = decisions[campaign.pk]
-        serves, reason = _stored_state(campaign, decision)
-        if campaign.is_active == serves and campaign.pause_reason == reason:
-            result.unchanged += 1
+        serves = decision.serves
+        blocking = decision.reasons
+        reason = blocking[0].value if blocking and campaign.status == _ACTIVE else ""
+        was_active, previous = campaign.is_active, campaign.pause_reason
+        if was_active == serves and previous == reason:
+            unchanged += 1
             continue
-        kind = _change_kind(campaign, serves)
-        if kind == ServingKind.SERVING_STARTED:
+        if serves:
+            kind = _STARTED
             result.resumed += 1
-        elif kind == ServingKind.SERVING_STOPPED:
+        elif was_active:
+            kind = _STOPPED
             result.paused[reason or campaign.status] += 1
         else:
+            kind = _REASON_CHANGED
             result.reason_changed += 1
-        reasons = tuple(item.value for item in decision.reasons)
+        reasons = tuple([item.value for item in blocking]) if blocking else ()
         if not dry_run:
-            key = (kind, reason, reasons, campaign.pause_reason)
+            key = (kind, reason, reasons, previous)
             data = shared_data.get(key)
             if data is None:
                 data = shared_data[key] = serving_event_data(
-                    reason=reason, reasons=reasons, previous_reason=campaign.pause_reason, context=context
+                    reason=reason, reasons=reasons, previous_reason=previous, context=context
                 )
-            events.append(
-                NewEvent(
-                    type=SERVING_EVENT_TYPES[kind],
-                    data=data,
-                    brand_id=campaign.brand_id,
-                    campaign_id=campaign.pk,
-                )
-            )
-        result.changes.append(
+            events.append(NewEvent(_EVENT_TYPE[kind], data, campaign.brand_id, campaign.pk))
+        changes.append(
             ServingChange(
-                campaign_id=campaign.pk,
-                brand_id=campaign.brand_id,
-                campaign_name=campaign.name,
-                kind=kind,
-                was_active=campaign.is_active,
-                is_active=serves,
-                pause_reason=reason,
-                reasons=reasons,
-                actor=actor.label,
+                campaign.pk,
+                campaign.brand_id,
+                campaign.name,
+                kind,
+                was_active,
+                serves,
+                reason,
+                reasons,
+                actor_label,
             )
         )
         rows.append(store.ServingRow(campaign.pk, serves, reason))
         campaign.is_active, campaign.pause_reason = serves, reason
+    result.unchanged = unchanged
     if dry_run or not rows:
         for write in before:
             write.run()
@@ -187,8 +191,8 @@ def apply_decisions(
     store.write_serving_state(
         rows, stamp=stamp, events=events_prepare(events=events, actor=actor, occurred_at=stamp), before=before
     )
-    changes = list(result.changes)
-    transaction.on_commit(lambda: notify_serving_changes(changes))
+    committed = list(changes)
+    transaction.on_commit(lambda: notify_serving_changes(committed))
     return result
 
 
