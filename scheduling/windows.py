@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.timeutils import get_zone
 
@@ -84,8 +85,12 @@ class Window:
         return bool(self.days_mask & (1 << previous)) and minute < self.end_minute
 
 
+@lru_cache(maxsize=1024)
 def wall_clock(moment: dt.datetime, tz_name: str) -> tuple[int, int]:
-    """(weekday, minute of day) of an aware ``moment`` on the wall clock of ``tz_name``."""
+    """(weekday, minute of day) of an aware ``moment`` on the wall clock of ``tz_name``.
+
+    Kept for the last moments and zones asked: a sweep asks it for every scheduled
+    campaign at one moment, in a few dozen zones (a pure function of its arguments)."""
     if moment.tzinfo is None:
         raise ValueError("dayparting needs an aware datetime")
     local = moment.astimezone(get_zone(tz_name))
