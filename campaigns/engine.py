@@ -33,6 +33,7 @@ from campaigns.rules import Decision, ScheduleSnapshot, Status, evaluate, snapsh
 from campaigns.selectors import ZERO_TOTALS, build_snapshots
 from core import prepared
 from core.actors import Actor
+from core.collector import heap_frozen
 from core.counters import Counts
 from core.lookups import among
 from core.timeutils import local_date, now
@@ -348,16 +349,17 @@ def reconcile(
         base = base.filter(pk__gte=min_pk)
     result = ReconcileResult()
     ids = store.ordered_ids(base.order_by("brand_id", "pk"))
-    for start in range(0, len(ids), size):
-        result.merge(
-            _sweep_batch(
-                ids[start : start + size],
-                actor=actor,
-                moment=moment,
-                dry_run=dry_run,
-                lock_first=stopped_for is not None,  # what it reads, it mostly changes
+    with heap_frozen():  # the process's objects out of the collector's passes (core.collector)
+        for start in range(0, len(ids), size):
+            result.merge(
+                _sweep_batch(
+                    ids[start : start + size],
+                    actor=actor,
+                    moment=moment,
+                    dry_run=dry_run,
+                    lock_first=stopped_for is not None,  # what it reads, it mostly changes
+                )
             )
-        )
     return result
 
 
