@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.base import ModelState
@@ -379,7 +380,10 @@ def ordered_ids(queryset: QuerySet[Campaign]) -> array[int]:
     """The primary keys of ``queryset``, in its order, as 8 bytes each: the query Django
     compiles, its rows read in one ``fetchall`` (a sweep walks a hundred thousand ids;
     Django's row iterator costs more than the index-only scan that finds them)."""
-    sql, params = queryset.values_list("pk").query.get_compiler(queryset.db).as_sql()
+    try:
+        sql, params = queryset.values_list("pk").query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing (``pk__in=[]``): Django sends no query
+        return array("q")
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return array("q", [row[0] for row in cursor.fetchall()])

@@ -243,3 +243,22 @@ def test_a_sweep_applies_only_what_holds_under_the_locks(monkeypatch: pytest.Mon
     assert Campaign.objects.get(pk=raised.pk).is_active
     assert not Campaign.objects.get(pk=other.pk).is_active
     assert [e.campaign_id for e in event_log(types=["campaign.paused"])] == [other.pk]
+
+
+@pytest.mark.django_db
+def test_a_walk_over_no_ids_reads_nothing_and_changes_nothing() -> None:
+    make_campaign(brand=make_brand())
+
+    assert list(store.ordered_ids(Campaign.objects.filter(pk__in=[]))) == []
+    for result in (reconcile(brand_ids=[]), reconcile(campaign_ids=[])):
+        assert (result.checked, result.changes) == (0, [])
+
+
+@pytest.mark.django_db
+def test_the_walk_reads_ids_in_the_querysets_order() -> None:
+    brands = [make_brand(), make_brand()]
+    made = [make_campaign(brand=brand) for brand in reversed(brands) for _ in range(3)]
+
+    ids = store.ordered_ids(Campaign.objects.order_by("brand_id", "pk"))
+
+    assert list(ids) == [pk for _, pk in sorted((c.brand_id, c.pk) for c in made)]
