@@ -14,6 +14,7 @@ raised for the block, then put back).
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,15 +23,30 @@ from contextlib import contextmanager
 YOUNG_THRESHOLD = 10_000
 
 
+_lock = threading.Lock()
+_depth = 0  # blocks running now, in every thread (the collector is the process's)
+_saved: tuple[int, ...] = ()
+
+
 @contextmanager
 def heap_frozen() -> Iterator[None]:
     """Run the block with the objects that exist now out of the collector's passes, and the
-    youngest generation collected every ``YOUNG_THRESHOLD`` allocations (then as before)."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
+    youngest generation collected every ``YOUNG_THRESHOLD`` allocations (then as before).
+
+    Blocks may nest or overlap in threads (a web process's requests): the first to enter
+    freezes and saves the thresholds, the last to leave puts them back and unfreezes."""
+    global _depth, _saved
+    with _lock:
+        if _depth == 0:
+            _saved = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(_saved[0], YOUNG_THRESHOLD), *_saved[1:])
+        _depth += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.set_threshold(*_saved)
+                gc.unfreeze()

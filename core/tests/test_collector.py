@@ -41,3 +41,16 @@ def test_an_error_in_the_block_still_gives_the_heap_back() -> None:
         raise RuntimeError("boom")
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_nested_and_overlapping_blocks_give_the_heap_back_once_the_last_one_leaves() -> None:
+    before = gc.get_threshold()
+    outer = heap_frozen()
+    outer.__enter__()
+    with heap_frozen():
+        assert gc.get_threshold()[0] == max(before[0], YOUNG_THRESHOLD)
+    assert gc.get_freeze_count() > 0  # the outer block still runs
+    assert gc.get_threshold()[0] == max(before[0], YOUNG_THRESHOLD)
+    outer.__exit__(None, None, None)
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
