@@ -23,7 +23,9 @@ Parameters are bound on the client with both (Django's default for psycopg 3, th
 way of psycopg2): lists become arrays (psycopg2: ``ARRAY[...]``, psycopg 3: ``'{...}'``
 with the element type, untyped when empty, so a statement casts what it needs:
 ``%s::bigint[]``), ``Decimal`` comes back for ``numeric``, ``date`` for ``date`` and an
-aware UTC ``datetime`` for ``timestamptz``. ``core/tests/test_pgdriver.py`` pins these.
+aware UTC ``datetime`` for ``timestamptz``. The hand-written SQL passes its lists through
+``bind_arrays``, so that psycopg2 sends the ``'{...}'`` form too (one constant, however many
+elements). ``core/tests/test_pgdriver.py`` pins these.
 """
 
 from __future__ import annotations
