@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 
 from brands.models import Brand
@@ -28,6 +28,8 @@ from brands.store import lock_brands
 from campaigns.models import Campaign
 from campaigns.rules import ScheduleSnapshot
 from core import prepared
+from core.sqlnames import column as _column
+from core.sqlnames import table as _table
 from events.store import EventBatch
 from scheduling.models import DaypartingSchedule, ScheduleWindow
 from scheduling.windows import Window
@@ -88,17 +90,6 @@ class SweepBatch(NamedTuple):
     brands: dict[int, SweepBrand]
     campaigns: list[SweepCampaign]
     schedules: dict[int, ScheduleSnapshot | None]
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, Field), f"{model.__name__}.{name} is not a column"
-    assert field.column, f"{model.__name__}.{name} is not a column"
-    return connection.ops.quote_name(field.column)
 
 
 @cache

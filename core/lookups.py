@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import BooleanField, Field, Model, Q
 from django.db.models.expressions import RawSQL
 
-from core import pgdriver
+from core import pgdriver, sqlnames
 
 
 def among(model: type[Model], name: str, values: Iterable[Any]) -> Q | RawSQL:
@@ -27,7 +27,7 @@ def among(model: type[Model], name: str, values: Iterable[Any]) -> Q | RawSQL:
     assert field.column, f"{model.__name__}.{name} is not a column"
     if connection.vendor != "postgresql":
         return Q(**{f"{field.attname}__in": list(values)})
-    column = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(field.column)}"
+    column = f"{sqlnames.table(model)}.{sqlnames.column(model, name)}"
     return RawSQL(  # noqa: S611 - names from _meta, the values one bound parameter
         f"{column} = ANY(%s::{field.db_type(connection)}[])",
         [pgdriver.array_param(values)],

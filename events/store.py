@@ -18,6 +18,8 @@ from typing import Any
 from django.db import connection
 
 from core import prepared
+from core.sqlnames import column as _column
+from core.sqlnames import table as _table
 from events.models import Event, FeedState
 
 
@@ -60,14 +62,6 @@ class EventBatch:
         insert_events(self.rows, actor=self.actor, occurred_at=self.occurred_at)
 
     run = insert  # a ``core.prepared.Write``
-
-
-def _column(model: type[Any], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
-def _table(model: type[Any]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 _INSERT_FIELDS = (

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from core import prepared
+from core import prepared, sqlnames
 from core.timeutils import db_date
 from events.store import EventBatch, guarded_insert_statement, insert_events
 from spending.models import AlertMark
@@ -57,7 +57,7 @@ _KEY_TYPES = ("text", "bigint", "text", "date", "int")
 
 
 def _table() -> str:
-    return connection.ops.quote_name(AlertMark._meta.db_table)
+    return sqlnames.table(AlertMark)
 
 
 def _key(row: Sequence[Any]) -> MarkKey:

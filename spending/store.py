@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from core import pgdriver, prepared
 from core.money import ZERO, to_money
+from core.sqlnames import table as _table
 from core.timeutils import db_date, month_end, month_start
 from spending.models import (
     BrandDailySpend,
@@ -74,10 +75,6 @@ class PeriodTotals:
 
     brands: dict[int, Totals]
     campaigns: dict[int, Totals]
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:

@@ -14,30 +14,26 @@ from functools import cache
 from typing import Literal
 
 from django.db import connection
-from django.db.models import Field, Q
+from django.db.models import Q
 
 from core import pgdriver, prepared
+from core.sqlnames import column, table
 from tasks.models import BrandResetMarker
 
 Period = Literal["daily", "monthly"]
 
 
-def _column(name: str) -> str:
-    field = BrandResetMarker._meta.get_field(name)
-    assert isinstance(field, Field), f"BrandResetMarker.{name} is not a column"
-    assert field.column, f"BrandResetMarker.{name} is not a column"
-    return connection.ops.quote_name(field.column)
-
-
 @cache
 def _claim_sql(kind: Period) -> str:
-    table = connection.ops.quote_name(BrandResetMarker._meta.db_table)
-    brand, period, stamp = _column("brand"), _column(f"{kind}_period"), _column(f"{kind}_reset_at")
+    marker = table(BrandResetMarker)
+    brand, period, stamp = (
+        column(BrandResetMarker, name) for name in ("brand", f"{kind}_period", f"{kind}_reset_at")
+    )
     return (
-        f"WITH due AS (SELECT {brand} FROM {table} "  # noqa: S608 - names from _meta
+        f"WITH due AS (SELECT {brand} FROM {marker} "  # noqa: S608 - names from _meta
         f"WHERE {brand} = ANY(%s::bigint[]) AND ({period} IS NULL OR {period} < %s::date) "
         f"ORDER BY {brand} FOR UPDATE) "
-        f"UPDATE {table} AS m SET {period} = %s::date, {stamp} = %s::timestamptz FROM due "
+        f"UPDATE {marker} AS m SET {period} = %s::date, {stamp} = %s::timestamptz FROM due "
         f"WHERE m.{brand} = due.{brand} RETURNING m.{brand}"
     )
 
