@@ -139,13 +139,11 @@ def apply_decisions(
     actor_label = actor.label
     unchanged = 0
     # The hot loop of a mass change (tens of thousands of campaigns): plain strings for the
-    # status, kinds and types (an enum member hashes and compares in Python code), and the
-    # stored state inlined (``_stored_state``).
+    # status, kinds and types (an enum member hashes and compares in Python code).
     for campaign in campaigns:
         decision = decisions[campaign.pk]
-        serves = decision.serves
+        serves, reason = _stored_state(campaign, decision)
         blocking = decision.reasons
-        reason = blocking[0].value if blocking and campaign.status == _ACTIVE else ""
         was_active, previous = campaign.is_active, campaign.pause_reason
         if was_active == serves and previous == reason:
             unchanged += 1
@@ -232,7 +230,7 @@ def evaluate_campaigns(
 def _stored_state(campaign: ServingState, decision: Decision) -> tuple[bool, str]:
     """The serving state ``decision`` calls for, as stored (a pause reason only while the
     status is active)."""
-    return decision.serves, decision.pause_reason if campaign.status == Status.ACTIVE else ""
+    return decision.serves, decision.pause_reason if campaign.status == _ACTIVE else ""
 
 
 def _decide(batch: store.SweepBatch, moment: dt.datetime) -> dict[int, Decision]:
